@@ -1,0 +1,37 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+RASA_PY := .venv-rasa/bin/python
+GW_PY := .venv/bin/python
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: run test setup train validate-content lint eval-nlu tune-oos bench-nlu-clinc clean
+
+setup:
+	@$(PYTHON) scripts/setup_env.py
+
+run: setup
+	@$(GW_PY) scripts/run.py
+
+test: setup
+	@bash scripts/test.sh
+
+train: setup
+	@$(RASA_PY) scripts/train.py
+
+validate-content: setup
+	@$(RASA_PY) scripts/validate_content.py
+
+lint: setup
+	@$(GW_PY) -m ruff check .
+
+eval-nlu: setup
+	@$(RASA_PY) scripts/eval_nlu.py
+
+tune-oos: setup
+	@$(RASA_PY) scripts/eval_nlu.py --tune
+
+bench-nlu-clinc: setup
+	@$(RASA_PY) scripts/bench_clinc.py
+
+clean:
+	rm -rf models data/run data/tmp

@@ -1,0 +1,1 @@
+"""Custom actions of the citizen assistant (rasa-sdk action server)."""

@@ -1,0 +1,53 @@
+"""Shared helpers for scripts that drive the Rasa side (run on either venv)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+GATEWAY_PYTHON = ROOT / ".venv" / "bin" / "python"
+MODELS = ROOT / "models"
+
+# What a trained model depends on. Code of our own NLU components counts too.
+TRAINING_INPUTS = (
+    "config.yml",
+    "bot/domain.yml",
+    "bot/data",
+    "nlu_data/topics",
+    "bot/components",
+)
+
+
+def rasa_environ(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for Rasa processes: our components importable, no telemetry."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["RASA_TELEMETRY_ENABLED"] = "false"
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env.setdefault("LOG_LEVEL_LIBRARIES", "ERROR")
+    env.setdefault("MPLCONFIGDIR", str(ROOT / "data" / "tmp" / "mpl"))
+    env.update(extra or {})
+    return env
+
+
+def _files(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+        elif path.is_file():
+            files.append(path)
+    return sorted(files)
+
+
+def fingerprint(paths: Iterable[Path | str]) -> str:
+    digest = hashlib.sha256()
+    for file in _files(ROOT / Path(p) for p in paths):
+        digest.update(str(file.relative_to(ROOT)).encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Train a Rasa model unless one for exactly these inputs exists already.
+
+Usage: train.py [--nlu-data PATH ...] [--out DIR] [--tag NAME]
+Prints the model path as the last line. Rasa's own progress bars (with the
+epoch counter) are shown while training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rasa_env import MODELS, RASA_PYTHON, ROOT, TRAINING_INPUTS, fingerprint, rasa_environ
+
+
+def train(nlu_data: list[str], out: Path, tag: str) -> Path:
+    inputs = [p for p in TRAINING_INPUTS if p != "nlu_data/topics"] + nlu_data
+    name = f"{tag}-{fingerprint(inputs)}"
+    model = out / f"{name}.tar.gz"
+    if model.exists():
+        print(f"[train] model for these inputs exists: {model.relative_to(ROOT)}", flush=True)
+        return model
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"[train] training {name} (a few minutes)", flush=True)
+    command = [
+        str(RASA_PYTHON), "-m", "rasa", "train",
+        "--config", "config.yml",
+        "--domain", "bot/domain.yml",
+        "--data", *nlu_data, "bot/data",
+        "--out", str(out),
+        "--fixed-model-name", name,
+    ]
+    subprocess.run(command, cwd=ROOT, env=rasa_environ(), check=True)
+    if not model.exists():
+        raise SystemExit(f"[train] rasa train finished but {model} is missing")
+    return model
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--nlu-data", nargs="+", default=["nlu_data/topics"])
+    parser.add_argument("--out", type=Path, default=MODELS)
+    parser.add_argument("--tag", default="bot")
+    args = parser.parse_args()
+    model = train(args.nlu_data, args.out.resolve(), args.tag)
+    print(model)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

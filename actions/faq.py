@@ -47,43 +47,40 @@ def _office_sentence(town: content.Town, variant: str) -> str:
     )
 
 
-class ActionAnswerFaq(Action):
-    def name(self) -> str:
-        return "action_answer_faq"
+class _TopicRouting:
+    """Shared steps: language notice and who is responsible where.
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        after_form = tracker.latest_action_name in _AFTER_TOWN_FORM
-        topic_id = (
-            tracker.get_slot("pending_topic") if after_form else None
-        ) or predicted_topic(tracker)
-        topic = content.catalogue().get(topic_id or "")
-        if topic is None or topic.kind != "faq":
-            dispatcher.utter_message(response="utter_default")
-            return [SlotSet("pending_topic", None)]
+    A mixin, not an Action subclass: rasa-sdk registers every Action subclass.
+    """
 
+    def _context(
+        self,
+        topic: content.Topic,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        allow_asking: bool,
+    ) -> list[EventType] | None:
+        """Messages before the answer; None when the town must be asked first."""
         variant = tracker.get_slot("language") or "de"
         user_language = tracker.get_slot("user_language") or "de"
         events: list[EventType] = [SlotSet("pending_topic", None), SlotSet("town_attempts", 0)]
-
         town: content.Town | None = None
-        town_id = tracker.get_slot("town")
         if topic.authority in ("gemeinde", "mixed"):
+            town_id = tracker.get_slot("town")
             found = content.find_town(tracker.latest_message.get("text") or "").town
-            if found is not None and not after_form:
+            if found is not None and allow_asking:
                 town = found
                 events.append(SlotSet("town", found.id))
             elif town_id and town_id != NO_TOWN:
                 town = content.towns().get(town_id)
-            if town is None and not after_form:
-                return [SlotSet("pending_topic", topic.id), FollowupAction("town_form")]
+            if town is None and allow_asking:
+                return None
             if town_id == NO_TOWN:
                 events.append(SlotSet("town", None))
-
-        if user_language not in language.ANSWER_LANGUAGES and user_language in language.NO_ANSWER_NOTICE:
-            dispatcher.utter_message(text=language.NO_ANSWER_NOTICE[user_language])
-
+        if user_language not in language.ANSWER_LANGUAGES:
+            notice = language.NO_ANSWER_NOTICE.get(user_language)
+            if notice:
+                dispatcher.utter_message(text=notice)
         if topic.authority in ("gemeinde", "mixed"):
             kreis = content.kreis()
             if town is None:
@@ -97,8 +94,63 @@ class ActionAnswerFaq(Action):
                 dispatcher.utter_message(
                     text=text("kreis_in_town", variant, town=town.name, kreis=kreis["name"])
                 )
+        return events
+
+
+def _ask_town(topic: content.Topic) -> list[EventType]:
+    return [SlotSet("pending_topic", topic.id), FollowupAction("town_form")]
+
+
+class ActionFaqContext(_TopicRouting, Action):
+    """Runs before ``utter_faq``: notices and routing for the predicted topic."""
+
+    def name(self) -> str:
+        return "action_faq_context"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        topic = content.catalogue().get(predicted_topic(tracker) or "")
+        if topic is None:
+            return []
+        events = self._context(topic, dispatcher, tracker, allow_asking=True)
+        return _ask_town(topic) if events is None else events
+
+
+class ActionAnswerTopic(_TopicRouting, Action):
+    """The whole answer for a topic named by a button or waiting for the town."""
+
+    def name(self) -> str:
+        return "action_answer_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        after_form = tracker.latest_action_name in _AFTER_TOWN_FORM
+        topic_id = tracker.get_slot("pending_topic") if after_form else predicted_topic(tracker)
+        topic = content.catalogue().get(topic_id or "")
+        if topic is None or topic.kind != "faq":
+            dispatcher.utter_message(response="utter_default")
+            return [SlotSet("pending_topic", None)]
+        events = self._context(topic, dispatcher, tracker, allow_asking=not after_form)
+        if events is None:
+            return _ask_town(topic)
         dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{topic.id}")
         return events
+
+
+class ActionAskTown(Action):
+    """The town form's question; names the district from the directory."""
+
+    def name(self) -> str:
+        return "action_ask_town"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        variant = tracker.get_slot("language") or "de"
+        dispatcher.utter_message(text=text("ask_town", variant, kreis=content.kreis()["name"]))
+        return []
 
 
 class ValidateTownForm(FormValidationAction):

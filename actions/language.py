@@ -66,12 +66,13 @@ _UKRAINIAN_ONLY = re.compile(r"[іїєґІЇЄҐ]")
 _RUSSIAN_ONLY = re.compile(r"[ыэъёЫЭЪЁ]")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
-MIN_CONFIDENCE = 0.75
+MIN_CONFIDENCE = 0.5
+MIN_MARGIN = 0.3  # over the runner-up: English spreads its probability widely
 MIN_LETTERS = 12
 
 
 @cache
-def _detector():  # noqa: ANN202 - lingua's type is not exported
+def _detector():
     return (
         LanguageDetectorBuilder.from_languages(*LANGUAGES.values())
         .with_preloaded_language_models()
@@ -102,7 +103,8 @@ def detect(text: str) -> str | None:
     if not confidences:
         return None
     best = confidences[0]
-    if best.value < MIN_CONFIDENCE:
+    runner_up = confidences[1].value if len(confidences) > 1 else 0.0
+    if best.value < MIN_CONFIDENCE or best.value - runner_up < MIN_MARGIN:
         return None
     return best.language.iso_code_639_1.name.lower()
 

@@ -52,6 +52,11 @@ class _ChannelCollector(CollectingOutputChannel):
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._persist_message(self._message(recipient_id, text=text.strip()))
 
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self._persist_message(self._message(recipient_id, text=text.strip(), buttons=buttons))
+
 
 _COLLECTORS: dict[str, type[_ChannelCollector]] = {
     name: type(f"Collector_{name}", (_ChannelCollector,), {"channel_name": name})
@@ -61,7 +66,7 @@ _COLLECTORS: dict[str, type[_ChannelCollector]] = {
 
 def bot_event_to_message(event: BotUttered) -> dict[str, Any]:
     """The response dict a collector would have produced for this event."""
-    message: dict[str, Any] = {"text": event.text} if event.text else {}
+    message: dict[str, Any] = {"text": event.text.strip()} if event.text else {}
     for key in ("buttons", "quick_replies", "image", "attachment", "custom", "elements"):
         value = (event.data or {}).get(key)
         if value:
@@ -127,7 +132,7 @@ class GatewayInput(InputChannel):
                 return _bad_request("body must be a JSON object")
             sender, message_id = body.get("sender"), body.get("message_id")
             channel, text = body.get("channel"), body.get("text")
-            metadata = body.get("metadata") or {}
+            metadata = body.get("metadata", {})
             if not isinstance(sender, str) or not _ID_PATTERN.match(sender):
                 return _bad_request("sender must be an id of letters, digits and _.:@-")
             if not isinstance(message_id, str) or not _ID_PATTERN.match(message_id):

@@ -6,6 +6,7 @@ benchmarks, so all of them start the system the same way.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -76,10 +77,8 @@ class Stack:
     def stop(self, timeout: float = 15) -> None:
         for _, process in reversed(self.processes):
             if process.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         deadline = time.monotonic() + timeout
         for _, process in reversed(self.processes):
             try:
@@ -113,8 +112,10 @@ def start_redis(stack: Stack, port: int, data_dir: Path, log: Path | None = None
 
 
 def endpoint_environ(redis_url: str, action_port: int, tracker_ttl_s: int,
-                     prefix: str = "") -> dict[str, str]:
-    """Variables that bot/endpoints.yml reads."""
+                     prefix: str = "buergerassistent") -> dict[str, str]:
+    """Variables that bot/endpoints.yml reads. Rasa keys become '<prefix>:tracker:...'."""
+    if not prefix.isalnum():
+        raise ValueError("Rasa accepts only an alphanumeric Redis key prefix")
     url = urlparse(redis_url)
     return {
         "ACTION_ENDPOINT_URL": f"http://{LOOPBACK}:{action_port}/webhook",
@@ -122,8 +123,8 @@ def endpoint_environ(redis_url: str, action_port: int, tracker_ttl_s: int,
         "REDIS_PORT": str(url.port or 6379),
         "REDIS_DB": (url.path or "/0").lstrip("/") or "0",
         "REDIS_PASSWORD": url.password or "",
-        "TRACKER_KEY_PREFIX": f"{prefix}tracker:",
-        "LOCK_KEY_PREFIX": f"{prefix}lock:",
+        "TRACKER_KEY_PREFIX": prefix,
+        "LOCK_KEY_PREFIX": prefix,
         "TRACKER_TTL_SECONDS": str(tracker_ttl_s),
     }
 

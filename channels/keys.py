@@ -1,0 +1,72 @@
+"""Every Redis key the gateway uses, in one place.
+
+All keys start with ``GATEWAY_REDIS_PREFIX`` so several gateways (or test
+runs) can share one Redis, and so a test can delete exactly its own keys.
+Ids inside keys are pseudonymous hex ids, never phone numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from channels.messages import Channel
+
+GROUP = "gateway"  # the consumer group on every stream
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str
+
+    # inbound
+    def inbound(self, partition: int) -> str:
+        return f"{self.prefix}:in:{partition}"
+
+    def seen(self, message_id: str) -> str:
+        """Dedupe marker of an accepted channel message (value: its stream entry id)."""
+        return f"{self.prefix}:seen:{message_id}"
+
+    # leases and worker registry
+    def partition_lease(self, partition: int) -> str:
+        return f"{self.prefix}:lease:in:{partition}"
+
+    def sender_lease(self, channel: Channel) -> str:
+        return f"{self.prefix}:lease:out:{channel.value}"
+
+    @property
+    def workers(self) -> str:
+        """Sorted set: worker id -> last heartbeat (ms); sizes each worker's fair share."""
+        return f"{self.prefix}:workers"
+
+    # outbound
+    def outbox(self, channel: Channel) -> str:
+        return f"{self.prefix}:out:{channel.value}"
+
+    def queued(self, item_key: str) -> str:
+        """Outbox dedupe marker of item ``message_id:index`` (written at most once)."""
+        return f"{self.prefix}:queued:{item_key}"
+
+    def delivered(self, item_key: str) -> str:
+        """Set after a successful send, so a reclaimed outbox entry is not sent again."""
+        return f"{self.prefix}:sent:{item_key}"
+
+    @property
+    def dead(self) -> str:
+        return f"{self.prefix}:dead"
+
+    # per conversation state
+    def offered(self, conversation: str) -> str:
+        return f"{self.prefix}:offered:{conversation}"
+
+    def menu(self, conversation: str) -> str:
+        return f"{self.prefix}:menu:{conversation}"
+
+    def notice(self, conversation: str) -> str:
+        return f"{self.prefix}:notice:{conversation}"
+
+    def language(self, conversation: str) -> str:
+        return f"{self.prefix}:lang:{conversation}"
+
+    # adapters
+    def rate(self, name: str) -> str:
+        return f"{self.prefix}:rate:{name}"

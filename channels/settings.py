@@ -1,0 +1,166 @@
+"""Configuration of the gateway, from the environment or ``.env``.
+
+Names are the ones of DESIGN.md ("Interfaces") plus the gateway's own
+``GATEWAY_*`` tuning knobs. Everything is validated once at start-up;
+:func:`load_settings` turns a validation failure into one line on stderr and
+exit code 2, because an operator needs to know *which* setting is wrong, not
+read a pydantic traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+
+
+def _http_url(value: str) -> str:
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+        raise ValueError("must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _redis_url(value: str) -> str:
+    if not re.fullmatch(r"(redis|rediss|unix)://\S+", value):
+        raise ValueError("must be a redis://, rediss:// or unix:// URL")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+RedisUrl = Annotated[str, AfterValidator(_redis_url)]
+
+
+class Settings(BaseSettings):
+    """All settings; field ``foo_bar`` is read from ``FOO_BAR``."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- shared with the rest of the system (DESIGN.md) ---
+    public_base_url: HttpUrl = "http://localhost:8080"
+    redis_url: RedisUrl = "redis://127.0.0.1:6379/0"
+    database_url: str | None = None
+    pseudonym_key: SecretStr
+    rasa_url: HttpUrl = "http://127.0.0.1:5005"
+    rasa_token: SecretStr
+    action_server_url: HttpUrl = "http://127.0.0.1:5055"
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_mode: Literal["webhook", "polling"] = "webhook"
+    telegram_api_base: HttpUrl = "https://api.telegram.org"
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base: HttpUrl = "https://api.twilio.com"
+    sms_segment_budget: int = Field(3, ge=1, le=10)
+
+    webchat_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # --- the test channel (tests and benchmarks only; off unless its token is set) ---
+    test_channel_token: SecretStr | None = None
+    test_channel_sink_url: HttpUrl | None = None
+
+    # --- listening ---
+    gateway_host: str = "0.0.0.0"
+    gateway_port: int = Field(8080, ge=0, le=65535)
+    internal_host: str = "127.0.0.1"
+    internal_port: int = Field(8081, ge=0, le=65535)
+    gateway_max_body_bytes: int = Field(256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    gateway_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # --- Redis layout and ordering ---
+    gateway_redis_prefix: str = Field("gw", pattern=r"^[A-Za-z0-9_.\-]{1,40}$")
+    gateway_partitions: int = Field(32, ge=1, le=1024)
+    gateway_run_workers: bool = True
+    gateway_lease_ttl_ms: int = Field(15_000, ge=300, le=600_000)
+    gateway_dedupe_ttl_s: int = Field(3 * 24 * 3600, ge=60)
+    gateway_offer_ttl_s: int = Field(30 * 24 * 3600, ge=60)
+
+    # --- dialogue core client ---
+    rasa_timeout_s: float = Field(30.0, gt=0)
+    rasa_retry_base_s: float = Field(0.5, gt=0)
+    rasa_retry_max_s: float = Field(15.0, gt=0)
+    rasa_delay_notice_after_s: float = Field(20.0, ge=0)
+    rasa_give_up_after_s: float = Field(24 * 3600.0, gt=0)
+
+    # --- outbox ---
+    outbox_max_attempts: int = Field(8, ge=1, le=100)
+    outbox_retry_base_s: float = Field(1.0, gt=0)
+    outbox_retry_max_s: float = Field(300.0, gt=0)
+    outbox_max_in_flight: int = Field(1000, ge=1)
+
+    @field_validator("webchat_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """``WEBCHAT_ALLOWED_ORIGINS=https://a.de,https://b.de`` (comma separated)."""
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webchat_allowed_origins")
+    @classmethod
+    def _origins_are_urls(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not origin.startswith(("http://", "https://")):
+                raise ValueError(f"{origin!r} is not an origin like https://www.maerkischer-kreis.de")
+        return value
+
+    @field_validator("pseudonym_key", "rasa_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        minimum = 16 if info.field_name == "pseudonym_key" else 8
+        if len(value.get_secret_value()) < minimum:
+            raise ValueError(f"must be at least {minimum} characters (a random secret)")
+        return value
+
+    @model_validator(mode="after")
+    def _retry_bounds(self) -> Settings:
+        if self.rasa_retry_max_s < self.rasa_retry_base_s:
+            raise ValueError("RASA_RETRY_MAX_S must not be smaller than RASA_RETRY_BASE_S")
+        if self.outbox_retry_max_s < self.outbox_retry_base_s:
+            raise ValueError("OUTBOX_RETRY_MAX_S must not be smaller than OUTBOX_RETRY_BASE_S")
+        return self
+
+    @property
+    def lease_renew_s(self) -> float:
+        """Leases are renewed three times per TTL, so one slow renewal does not lose them."""
+        return self.gateway_lease_ttl_ms / 3000
+
+
+def describe_error(error: ValidationError | SettingsError) -> str:
+    """One line naming each bad setting and why (no values: they may be secrets)."""
+    if isinstance(error, SettingsError):
+        return f"configuration error: {error}"
+    parts = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"]).upper()
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing":
+            parts.append(f"{name} is required but not set")
+        else:
+            parts.append(f"{name}: {message}" if name else message)
+    return "configuration error: " + "; ".join(parts)
+
+
+def load_settings(env_file: str | None = ".env") -> Settings:
+    """Validated settings, or exit 2 with one line on stderr saying what is wrong."""
+    try:
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except (ValidationError, SettingsError) as error:
+        print(describe_error(error).replace("\n", " "), file=sys.stderr, flush=True)
+        raise SystemExit(2) from None

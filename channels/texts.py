@@ -1,0 +1,42 @@
+"""The few texts the gateway itself sends (everything else comes from the dialogue core).
+
+German first, in the friendly "Sie"; the other languages are those the
+emergency path speaks. The language is the one the dialogue core last
+detected for the conversation, else the channel's hint, else German.
+"""
+
+from __future__ import annotations
+
+DELAY_NOTICE: dict[str, str] = {
+    "de": "Ihre Nachricht ist angekommen. Die Antwort dauert gerade etwas länger – sie kommt "
+          "automatisch, sobald unser System wieder erreichbar ist.",
+    "en": "Your message has arrived. The answer is taking a little longer right now – it will follow "
+          "automatically as soon as our system is available again.",
+    "tr": "Mesajınız bize ulaştı. Yanıt şu anda biraz gecikiyor – sistemimiz yeniden erişilebilir "
+          "olduğunda otomatik olarak gelecek.",
+    "ar": "وصلت رسالتك. يستغرق الرد الآن وقتًا أطول قليلًا، وسيصلك تلقائيًا فور عودة نظامنا للعمل.",
+    "uk": "Ваше повідомлення отримано. Відповідь зараз трохи затримується – вона надійде автоматично, "
+          "щойно наша система знову запрацює.",
+    "ru": "Ваше сообщение получено. Ответ сейчас немного задерживается – он придёт автоматически, "
+          "как только наша система снова заработает.",
+    "pl": "Wiadomość dotarła. Odpowiedź nieco się opóźnia – zostanie wysłana automatycznie, gdy tylko "
+          "nasz system znów będzie dostępny.",
+}
+
+NOT_PROCESSED: dict[str, str] = {
+    "de": "Entschuldigung, diese Nachricht konnte ich leider nicht verarbeiten. Bitte schreiben Sie "
+          "Ihr Anliegen noch einmal mit anderen Worten.",
+    "en": "Sorry, I could not process this message. Please write your request again in other words.",
+}
+
+GAVE_UP: dict[str, str] = {
+    "de": "Entschuldigung, unser System war leider zu lange nicht erreichbar. Bitte schreiben Sie "
+          "Ihre Nachricht noch einmal.",
+    "en": "Sorry, our system was unavailable for too long. Please send your message again.",
+}
+
+
+def pick(texts: dict[str, str], language: str | None) -> str:
+    """The text in ``language`` ("de-DE" counts as "de"), else German."""
+    code = (language or "de").lower().replace("_", "-").split("-")[0]
+    return texts.get(code, texts["de"])

@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""`make eval-nlu` (and `make tune-oos`): measured NLU quality.
+
+Trains on the committed 80/20 split of nlu_data/ (tests/nlu/split.json lists
+the held-out examples; new examples count as training until --resplit),
+starts a Rasa server with that model and parses, one request at a time:
+- the held-out German examples                       -> de_acc
+- held-out English/Ukrainian examples and
+  tests/nlu/multilingual.yml (tr, ar, ru, pl; no training examples at all)
+                                                      -> other_acc
+- tests/nlu/oos_test.yml and held-out out_of_scope    -> oos_rejected
+- every in-scope example above                        -> false_fallback
+and prints one JSON line. --tune instead chooses the out-of-scope thresholds
+on tests/nlu/validation.yml (never on the test data) and writes them into
+config.yml. Details go to data/eval/report.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import stack as st
+import train as trainer
+from rasa_env import RASA_PYTHON, ROOT, rasa_environ
+
+from bot.components.out_of_scope import should_reject
+
+TOPICS = ROOT / "nlu_data" / "topics"
+SPLIT = ROOT / "tests" / "nlu" / "split.json"
+WORK = ROOT / "data" / "eval"
+REJECTED = {"nlu_fallback", "out_of_scope"}
+WARMUP = 20
+
+
+def _examples(block: dict[str, Any]) -> list[str]:
+    return [line.strip()[2:].strip() for line in str(block.get("examples") or "").splitlines()
+            if line.strip().startswith("- ")]
+
+
+def _label(intent: str) -> str:
+    return intent.split("/", 1)[1] if intent.startswith("faq/") else intent
+
+
+def load_examples() -> list[dict[str, str]]:
+    rows = []
+    for path in sorted(TOPICS.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for block in data.get("nlu") or []:
+            lang = (block.get("metadata") or {}).get("lang", "de")
+            for text in _examples(block):
+                rows.append({"text": text, "lang": lang, "expected": _label(block["intent"])})
+    return rows
+
+
+def make_split(rows: list[dict[str, str]]) -> list[str]:
+    """Every fifth example per topic and language, by a stable hash order."""
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for row in rows:
+        groups[(row["expected"], row["lang"])].append(row["text"])
+    held_out = []
+    for texts in groups.values():
+        ordered = sorted(texts, key=lambda t: hashlib.sha256(t.encode()).hexdigest())
+        held_out += ordered[: max(1, round(len(ordered) * 0.2))]
+    return sorted(held_out)
+
+
+def training_files(held_out: set[str], out: Path) -> Path:
+    """Copies of the topic files without the held-out examples."""
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.yml"):
+        old.unlink()
+    for path in sorted(TOPICS.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for block in data.get("nlu") or []:
+            kept = [t for t in _examples(block) if t not in held_out]
+            block["examples"] = "".join(f"- {t}\n" for t in kept)
+        (out / path.name).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                                     encoding="utf-8")
+    return out
+
+
+def _load_set(name: str) -> list[dict[str, str]]:
+    data = yaml.safe_load((ROOT / "tests" / "nlu" / name).read_text(encoding="utf-8"))
+    return [{"text": str(e["text"]), "lang": str(e.get("lang", "de")),
+             "expected": str(e["expected"])} for e in data["examples"]]
+
+
+def parse(url: str, text: str) -> tuple[dict[str, Any], float]:
+    request = urllib.request.Request(
+        url, data=json.dumps({"text": text}).encode(),
+        headers={"Content-Type": "application/json"}, method="POST")
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        body = json.loads(reply.read())
+    return body, (time.perf_counter() - start) * 1000
+
+
+def predicted(parsed: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Final label (topic id, intent or 'out_of_scope') and the raw scores."""
+    intent = (parsed.get("intent") or {}).get("name") or ""
+    scores = parsed.get("oos_scores") or {}
+    if intent in REJECTED:
+        return "out_of_scope", scores
+    if intent == "faq":
+        key = parsed["response_selector"]["faq"]["response"]["intent_response_key"] or ""
+        return _label(key), scores
+    return intent, scores
+
+
+def raw_topic(parsed: dict[str, Any]) -> str:
+    """The label before the out-of-scope decision, for threshold tuning."""
+    scores = parsed.get("oos_scores") or {}
+    intent = scores.get("intent") or ""
+    if intent == "faq":
+        key = (((parsed.get("response_selector") or {}).get("faq") or {}).get("response")
+               or {}).get("intent_response_key") or ""
+        return _label(key)
+    return intent
+
+
+def with_server(model: Path, fn: Any) -> Any:
+    processes = st.Stack()
+    port = st.free_port()
+    try:
+        token = "eval"
+        _start_plain(processes, model, port, token)
+        return fn(f"http://127.0.0.1:{port}/model/parse?token={token}")
+    finally:
+        processes.stop()
+
+
+def _start_plain(processes: st.Stack, model: Path, port: int, token: str) -> None:
+    """A Rasa server for parsing only: in-memory stores, no action server."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    command = [str(RASA_PYTHON), "-m", "rasa", "run", "--model", str(model), "--enable-api",
+               "--auth-token", token, "--interface", "127.0.0.1", "--port", str(port)]
+    log = open(WORK / "rasa.log", "ab")  # noqa: SIM115 - handed to the child
+    process = processes.add("rasa", subprocess.Popen(
+        command, cwd=ROOT, env=rasa_environ(), stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True))
+    st.wait_http(f"http://127.0.0.1:{port}/status?token={token}", 300, process)
+
+
+def run_parses(url: str, rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[float]]:
+    for row in rows[:WARMUP]:
+        parse(url, row["text"])
+    results, timings = [], []
+    for row in rows:
+        parsed, ms = parse(url, row["text"])
+        label, scores = predicted(parsed)
+        results.append({**row, "predicted": label, "raw": raw_topic(parsed), **scores})
+        timings.append(ms)
+    return results, timings
+
+
+def _share(items: list[bool]) -> float:
+    return round(sum(items) / len(items), 4) if items else 0.0
+
+
+def figures(results: list[dict[str, Any]], timings: list[float]) -> dict[str, float]:
+    in_scope = [r for r in results if r["expected"] != "out_of_scope"]
+    german = [r for r in in_scope if r["lang"] == "de"]
+    other = [r for r in in_scope if r["lang"] != "de"]
+    oos = [r for r in results if r["expected"] == "out_of_scope"]
+    ordered = sorted(timings)
+    return {
+        "de_acc": _share([r["predicted"] == r["expected"] for r in german]),
+        "other_acc": _share([r["predicted"] == r["expected"] for r in other]),
+        "oos_rejected": _share([r["predicted"] == "out_of_scope" for r in oos]),
+        "false_fallback": _share([r["predicted"] == "out_of_scope" for r in in_scope]),
+        "parse_ms_p50": round(statistics.median(ordered), 1),
+        "parse_ms_p95": round(ordered[int(len(ordered) * 0.95) - 1], 1),
+    }
+
+
+def tune(results: list[dict[str, Any]]) -> dict[str, float]:
+    """Thresholds that maximise validation accuracy with out-of-scope as a class,
+    keeping false fallbacks at or below 3 %."""
+    best: tuple[float, float, float] = (-1.0, 0.0, 0.0)
+    grid = [round(x * 0.05, 2) for x in range(0, 20)]
+    for t_intent in grid:
+        for t_response in grid:
+            correct, false_fb, in_scope = 0, 0, 0
+            for r in results:
+                rejected = r["raw"] in REJECTED or should_reject(
+                    r.get("intent"), r.get("intent_confidence", 0.0),
+                    r.get("response_confidence", 0.0), t_intent, t_response, "faq")
+                label = "out_of_scope" if rejected else r["raw"]
+                correct += label == r["expected"]
+                if r["expected"] != "out_of_scope":
+                    in_scope += 1
+                    false_fb += rejected
+            if in_scope and false_fb / in_scope > 0.03:
+                continue
+            score = correct / len(results)
+            if score > best[0]:
+                best = (score, t_intent, t_response)
+    return {"validation_acc": round(best[0], 4), "intent_threshold": best[1],
+            "response_threshold": best[2]}
+
+
+def write_thresholds(intent_threshold: float, response_threshold: float) -> None:
+    path = ROOT / "config.yml"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"(intent_threshold: )[0-9.]+", rf"\g<1>{intent_threshold}", text)
+    text = re.sub(r"(response_threshold: )[0-9.]+", rf"\g<1>{response_threshold}", text)
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tune", action="store_true", help="choose thresholds on validation.yml")
+    parser.add_argument("--resplit", action="store_true", help="write a new split.json")
+    args = parser.parse_args()
+    rows = load_examples()
+    if args.resplit or not SPLIT.exists():
+        SPLIT.write_text(json.dumps(make_split(rows), ensure_ascii=False, indent=0) + "\n",
+                         encoding="utf-8")
+    held_out = set(json.loads(SPLIT.read_text(encoding="utf-8")))
+    data_dir = training_files(held_out, WORK / "train")
+    model = trainer.train([str(data_dir.relative_to(ROOT))], ROOT / "models" / "eval", "eval")
+
+    if args.tune:
+        results, _ = with_server(model, lambda url: run_parses(url, _load_set("validation.yml")))
+        chosen = tune(results)
+        write_thresholds(chosen["intent_threshold"], chosen["response_threshold"])
+        print(json.dumps(chosen))
+        return 0
+
+    test_rows = [r for r in rows if r["text"] in held_out]
+    test_rows += _load_set("multilingual.yml") + _load_set("oos_test.yml")
+    results, timings = with_server(model, lambda url: run_parses(url, test_rows))
+    result = figures(results, timings)
+    WORK.mkdir(parents=True, exist_ok=True)
+    errors = [r for r in results if r["predicted"] != r["expected"]]
+    confusions = Counter((r["expected"], r["predicted"]) for r in errors)
+    (WORK / "report.json").write_text(json.dumps({
+        "figures": result, "model": model.name, "n": len(results),
+        "top_confusions": [[e, p, n] for (e, p), n in confusions.most_common(40)],
+        "errors": errors,
+    }, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make test`: lint, content checks, Rasa's own validation, one training of the
+# test model (skipped when a model for the same inputs exists), then the
+# tests of both sides. Fails on the first failing step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+RASA_PY=.venv-rasa/bin/python
+GW_PY=.venv/bin/python
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "lint (ruff)"
+$GW_PY -m ruff check .
+
+step "content (scripts/validate_content.py)"
+$GW_PY scripts/validate_content.py
+
+step "rasa data validate --fail-on-warnings"
+log=$(mktemp)
+rc=0
+$RASA_PY -W ignore::DeprecationWarning -m rasa data validate --fail-on-warnings \
+  --config config.yml --domain bot/domain.yml --data nlu_data/topics bot/data >"$log" 2>&1 || rc=$?
+grep -v -E "DeprecationWarning|declare_namespace|pkg_resources|xla_computation|Implementing implicit|^\s*$" "$log" || true
+rm -f "$log"
+[ "$rc" -eq 0 ] || { echo "rasa data validate failed (exit $rc)"; exit 1; }
+
+step "train the test model (once per set of inputs)"
+TEST_MODEL=$($RASA_PY scripts/train.py | tail -n 1)
+export TEST_MODEL
+echo "model: $TEST_MODEL"
+
+step "tests of the dialogue core (Python 3.10)"
+$RASA_PY -W ignore::DeprecationWarning -m pytest -p no:cacheprovider tests/dialogue tests/e2e "$@"

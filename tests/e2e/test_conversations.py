@@ -1,0 +1,177 @@
+"""Conversations through the real Rasa server and action server.
+
+Every topic of the catalogue, responsibility routing, language handling and
+fallback, asserted on the exact answers from the topic files.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.answers import answer, catalogue, first_example
+
+pytestmark = pytest.mark.e2e
+
+FAQ = [t for t in catalogue() if t["kind"] == "faq"]
+OTHER = [t for t in catalogue() if t["kind"] != "faq"]
+ASK_TOWN = "In welcher Stadt oder Gemeinde"
+
+
+@pytest.mark.parametrize("topic", FAQ, ids=[t["id"] for t in FAQ])
+def test_every_faq_topic_is_answered(talk, topic) -> None:
+    conversation = talk()
+    reply = conversation.texts(first_example(topic["id"]))
+    if topic["authority"] in ("gemeinde", "mixed") and ASK_TOWN in reply:
+        reply = conversation.texts("Balve")
+        assert "Balve" in reply
+    assert answer(topic["id"]) in reply
+
+
+SIMPLE = {"help", "goodbye", "thanks", "bot_challenge", "mensch_sprechen", "daten_loeschen",
+          "daten_auskunft", "maengelmeldung", "termin_buchen", "sperrmuell_anmelden",
+          "rueckruf", "status_abfragen", "affirm", "deny"}
+
+
+@pytest.mark.parametrize("topic_id", sorted(SIMPLE))
+def test_request_and_meta_topics(talk, topic_id: str) -> None:
+    assert answer(topic_id) in talk().texts(first_example(topic_id))
+
+
+def test_greeting_offers_topics_and_says_content_is_example(talk) -> None:
+    messages = talk().send("Guten Tag")
+    assert messages[0]["text"] == answer("greet")
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert "Personalausweis" in titles
+    assert "Beispielinhalte" in messages[1]["text"]
+
+
+def test_button_payload_answers_the_topic(talk) -> None:
+    conversation = talk()
+    assert answer("kfz_zulassung") in conversation.texts('/faq{"topic":"kfz_zulassung"}')
+
+
+def test_gemeinde_topic_asks_for_the_town_once(talk) -> None:
+    conversation = talk()
+    assert ASK_TOWN in conversation.texts("perso abgelaufen, was muss ich machen?")
+    reply = conversation.texts("Iserlohn")
+    assert "Iserlohn" in reply and answer("personalausweis") in reply
+    # Remembered: the next town topic is answered for Iserlohn without asking.
+    reply = conversation.texts("Wie melde ich meinen Hund an?")
+    assert ASK_TOWN not in reply and "Iserlohn" in reply
+    assert answer("hundesteuer") in reply
+
+
+def test_town_by_postcode_and_in_the_question(talk) -> None:
+    conversation = talk()
+    assert ASK_TOWN in conversation.texts("Ich möchte meinen Wohnsitz anmelden")
+    assert "Altena" in conversation.texts("58762")
+    other = talk()
+    reply = other.texts("Wo beantrage ich einen Reisepass in Menden?")
+    assert ASK_TOWN not in reply and "Menden" in reply
+
+
+def test_unknown_place_is_asked_again_then_answered_generally(talk) -> None:
+    conversation = talk()
+    conversation.texts("Führungszeugnis beantragen")
+    assert "Bitte schreiben Sie den Namen Ihrer Stadt" in conversation.texts("Hogwarts")
+    reply = conversation.texts("Mordor")
+    assert answer("fuehrungszeugnis") in reply
+    assert "Stadt- oder Gemeindeverwaltung Ihres Wohnorts" in reply
+
+
+def test_postcode_outside_the_district(talk) -> None:
+    conversation = talk()
+    conversation.texts("Führungszeugnis beantragen")
+    reply = conversation.texts("10115")
+    assert "gehört nicht zum Märkischen Kreis" in reply
+    assert answer("fuehrungszeugnis") in reply
+
+
+def test_declining_the_town_still_answers(talk) -> None:
+    conversation = talk()
+    conversation.texts("Ich brauche eine Geburtsurkunde")
+    reply = conversation.texts("nein, das möchte ich nicht sagen")
+    assert answer("geburtsurkunde") in reply
+
+
+def test_mixed_topic_depends_on_the_town(talk) -> None:
+    balve, iserlohn = talk(), talk()
+    balve.texts("Ich wohne in Balve")  # no topic: nothing remembered yet
+    reply = balve.texts("Wie stelle ich einen Bauantrag in Balve?")
+    assert "der Märkische Kreis zuständig" in reply
+    reply = iserlohn.texts("Wie stelle ich einen Bauantrag in Iserlohn?")
+    assert "In Iserlohn ist dafür zuständig" in reply
+
+
+def test_notfall_answers_at_once(talk) -> None:
+    reply = talk().texts("Notfall! Mein Vater ist zusammengebrochen")
+    assert "112" in reply and ASK_TOWN not in reply
+
+
+def test_english_question_gets_english_answer(talk) -> None:
+    conversation = talk()
+    assert answer("kfz_zulassung", "en") in conversation.texts(first_example("kfz_zulassung", "en"))
+    # A short "ok" keeps English.
+    assert conversation.last["user_language"] == "en"
+    conversation.texts("ok")
+    assert conversation.last["user_language"] == "en"
+
+
+def test_ukrainian_gets_notice_then_english_answer(talk) -> None:
+    conversation = talk()
+    messages = conversation.send(first_example("kfz_zulassung", "uk"))
+    assert messages[0]["text"].startswith("На жаль, відповіді українською")
+    assert answer("kfz_zulassung", "en") in messages[1]["text"]
+    assert conversation.last["user_language"] == "uk"
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Aracımı nasıl kayıt ettirebilirim?", "kfz_zulassung"),
+        ("Как получить пособие Elterngeld?", "elterngeld"),
+        ("Gdzie mogę złożyć wniosek o Elterngeld?", "elterngeld"),
+        ("كيف أحصل على رخصة القيادة لأول مرة؟", "fuehrerschein_ersterteilung"),
+    ],
+)
+def test_other_languages_reach_the_german_topic(talk, text: str, topic: str) -> None:
+    assert answer(topic, "en") in talk().texts(text)
+
+
+def test_channel_hint_decides_the_first_message(talk) -> None:
+    conversation = talk(language_hint="en-US")
+    assert answer("kfz_zulassung", "en") in conversation.texts("Kfz Zulassung")
+
+
+def test_switch_to_leichte_sprache_and_back(talk) -> None:
+    conversation = talk()
+    assert "Leichter Sprache" in conversation.texts("Bitte in Leichter Sprache")
+    assert answer("kfz_zulassung", "ls") in conversation.texts("Wie melde ich ein Auto an?")
+    conversation.texts('/sprache_wechseln{"language":"de"}')
+    assert answer("kfz_zulassung") in conversation.texts("Wie melde ich ein Auto an?")
+
+
+def test_language_question_without_language_offers_choices(talk) -> None:
+    messages = talk().send("Kann ich die Sprache ändern?")
+    assert [b["payload"] for b in messages[0]["buttons"]][:2] == [
+        '/sprache_wechseln{"language":"de"}', '/sprache_wechseln{"language":"en"}']
+
+
+def test_sms_channel_gets_the_short_variant(talk) -> None:
+    reply = talk("sms").texts(first_example("kfz_zulassung"))
+    assert reply == answer("kfz_zulassung", channel="sms")
+
+
+def test_other_authority_is_named(talk) -> None:
+    reply = talk().texts("Wie beantrage ich Kindergeld für mein Baby?")
+    assert "Familienkasse" in reply
+
+
+def test_gibberish_falls_back_politely(talk) -> None:
+    reply = talk().texts("asdkjh qwoeiu zxmcnb")
+    assert reply == answer("help", name="utter_default")
+
+
+def test_off_topic_is_out_of_scope(talk) -> None:
+    reply = talk().texts("Wer wird heute Abend Fußballmeister?")
+    assert reply in (answer("out_of_scope"), answer("help", name="utter_default"))

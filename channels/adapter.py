@@ -1,4 +1,4 @@
-"""The seam between the core and a channel: one small Protocol and a registry.
+"""The seam between the core and a channel: one small Protocol and what adapters get.
 
 A channel is one module in ``channels/adapters/`` implementing
 :class:`ChannelAdapter`: ``verify`` (is it really the channel?), ``parse``
@@ -7,8 +7,8 @@ channel's outbound bodies) and ``send`` (one body to the citizen). The core
 does everything between: dedupe, queueing, ordering, pseudonyms, the
 dialogue core, the outbox with its retries.
 
-Adding a channel touches that module, its line in
-``channels/adapters/__init__.py``, its settings and its tests.
+Adding a channel touches that module, its line in the registry
+(``channels/adapters/__init__.py``), its settings and its tests.
 """
 
 from __future__ import annotations

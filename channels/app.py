@@ -19,9 +19,7 @@ import logging
 import os
 import secrets
 import socket
-import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import aiohttp
 import redis.asyncio as aioredis
@@ -33,7 +31,7 @@ from redis.exceptions import RedisError
 from channels.adapter import AdapterDeps, ChannelAdapter, WebhookRequest
 from channels.adapters import enabled_adapters
 from channels.dialogue import DialogueClient, Offers
-from channels.errors import GatewayError, PayloadTooLarge
+from channels.errors import GatewayError, PayloadTooLarge, describe
 from channels.intake import Intake
 from channels.keys import Keys
 from channels.leases import Job, LeaseKeeper
@@ -68,12 +66,6 @@ def _json_error(status: int, message: str, headers: dict[str, str] | None = None
     return web.json_response({"error": message}, status=status, headers=headers)
 
 
-def _where(exc: BaseException) -> str:
-    """``file.py:line`` of the innermost frame: enough to find a bug, no data from the message."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
-
-
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -91,8 +83,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        log.error("unhandled %s at %s on %s %s", type(exc).__name__, _where(exc), request.method,
-                  request.path)
+        log.error("unhandled %s on %s %s", describe(exc), request.method, request.path)
         return _json_error(500, "internal error")
 
 

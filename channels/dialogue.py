@@ -69,15 +69,19 @@ class Offers:
         self._ttl_s = ttl_s
 
     async def remember(self, conversation: str, responses: Sequence[Response], numbered: bool) -> None:
-        """Store the payloads of ``responses``; numbering runs on across one turn's buttons."""
+        """Store the payloads of ``responses``. The numbered menu is always the last turn's
+        (numbering runs on across its buttons); a turn without buttons clears it."""
         payloads = [b.payload for r in responses if isinstance(r, Buttons) for b in r.buttons]
-        if not payloads:
+        if not payloads and not numbered:
             return
         offered, menu = self._keys.offered(conversation), self._keys.menu(conversation)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.sadd(offered, *payloads).expire(offered, self._ttl_s)
+            if payloads:
+                pipe.sadd(offered, *payloads).expire(offered, self._ttl_s)
             if numbered:
-                pipe.delete(menu).rpush(menu, *payloads).expire(menu, self._ttl_s)
+                pipe.delete(menu)
+                if payloads:
+                    pipe.rpush(menu, *payloads).expire(menu, self._ttl_s)
             await pipe.execute()
 
     async def is_offered(self, conversation: str, payload: str) -> bool:

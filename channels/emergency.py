@@ -103,10 +103,11 @@ LEXICONS: tuple[Lexicon, ...] = (
         calm=(
             "genehmigung*", "genehmigen", "antrag", "antrage", "beantragen", "formular*", "versicherung*",
             "versichert", "bescheinigung*", "gebuhr*", "kosten", "rechnung*", "bescheid", "offnungszeit*",
-            "geoffnet", "sprechzeit*", "termin*", "erlaubt", "erlaubnis", "darf man", "darf ich",
+            "geoffnet", "sprechzeit*", "erlaubt", "erlaubnis", "feuer machen", "feuer anmachen",
+            "feuer anzunden", "grillen",
             "verordnung*", "vorschrift*", "statistik*", "kurs*", "seminar*", "schulung*", "ubung*",
-            "fest", "veranstaltung*", "ehrenamt*", "mitglied*", "ausbildung*", "bericht*", "gutachten",
-            "zuschuss", "bewerbung*", "stelle*", "apotheke*", "zahnarzt*", "praxis", "osterfeuer*",
+            "veranstaltung*", "ehrenamt*", "mitglied*", "ausbildung*", "bericht*", "gutachten",
+            "zuschuss", "bewerbung*", "apotheke*", "zahnarzt*", "praxis", "osterfeuer*",
             "lagerfeuer*", "brauchtumsfeuer*", "martinsfeuer*",
         ),
     ),
@@ -118,7 +119,8 @@ LEXICONS: tuple[Lexicon, ...] = (
             "suicidal", "kill myself", "killing myself", "end my life", "want to die", "hurt myself",
             "kill me", "going to kill", "raped", "rape", "attacked me", "being attacked", "beating me",
             "beats me", "hits me", "hitting me", "stabbed", "on fire", "is burning", "house fire",
-            "car crash", "call 112", "call an ambulance", "call the police", "drowning", "poisoned",
+            "car crash", "call 112", "call an ambulance", "call the police", "call the fire brigade",
+            "call the fire department", "drowning", "poisoned",
             "seizure", "collapsed", "fainted", "in danger", "life threatening", "domestic violence",
         ),
         weak=(
@@ -126,10 +128,10 @@ LEXICONS: tuple[Lexicon, ...] = (
             "gun", "injured", "help help",
         ),
         calm=(
-            "insurance", "permit*", "permission", "allowed", "application", "apply", "form*", "fee*",
-            "cost*", "bill*", "opening hours", "open", "festival", "safety", "regulation*", "inspection*",
-            "course*", "training", "report*", "statistics", "certificate*", "pharmacy", "dentist",
-            "practice", "volunteer*", "station", "department", "requirement*", "exam*",
+            "insurance", "permit*", "permission", "allowed", "application", "apply", "form", "forms",
+            "fee", "fees", "cost*", "bill", "bills", "opening hours", "festival", "safety", "regulation*",
+            "inspection*", "statistics", "certificate*", "pharmacy", "dentist", "volunteer*",
+            "fire station", "requirement*",
         ),
     ),
     Lexicon(
@@ -147,8 +149,8 @@ LEXICONS: tuple[Lexicon, ...] = (
             "acil servis", "siddet", "ambulans", "yarali", "yaralandi",
         ),
         calm=(
-            "sigorta*", "yonetmelik*", "izin*", "basvuru*", "belge*", "ucret*", "saat*", "egitim*",
-            "kurs*", "rapor*", "form*", "tatbikat*", "guvenlik*", "eczane*", "randevu*",
+            "sigorta*", "yonetmelik*", "izin*", "basvuru*", "belge*", "ucret*", "calisma saat*",
+            "egitim*", "kurs*", "rapor*", "form", "formu", "tatbikat*", "guvenlik*", "eczane*",
         ),
     ),
     Lexicon(
@@ -165,7 +167,7 @@ LEXICONS: tuple[Lexicon, ...] = (
             "*طوارئ", "*عنف", "ساعدوني", "*سكين", "*سلاح",
         ),
         calm=(
-            "*تأمين", "*تصريح", "*رخصة", "*رسوم", "*مواعيد", "*دوام", "*طلب", "*نموذج", "*شهادة",
+            "*تأمين", "*تصريح", "*رخصة", "*رسوم", "*مواعيد", "*دوام", "*نموذج", "*شهادة",
             "*سلامة", "*تدريب", "*صيدلية", "*تقرير",
         ),
     ),
@@ -184,7 +186,8 @@ LEXICONS: tuple[Lexicon, ...] = (
             "насильство", "ножем", "зброя", "тоне", "погрожує", "надзвичайна ситуація",
         ),
         calm=(
-            "страхуванн*", "страхов*", "дозвіл*", "довідк*", "заяв*", "форм*", "годин*", "графік*",
+            "страхуванн*", "страхов*", "дозвіл*", "довідк*", "заява", "заяви", "заяву", "форм*",
+            "години роботи", "графік*",
             "безпек*", "навчанн*", "курс*", "вартість", "оплат*", "правил*",
         ),
     ),

@@ -8,6 +8,17 @@ once, with ``raise ... from exc``, so the core never sees a vendor exception.
 
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
+
+
+def describe(exc: BaseException) -> str:
+    """``KeyError at worker.py:120``: enough to find a bug, and no message text in the logs
+    (an exception's message can quote the data that caused it, e.g. a citizen's text)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}{where}"
+
 
 class GatewayError(Exception):
     """Base of every error the gateway raises on purpose."""

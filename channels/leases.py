@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from channels.errors import describe
 from channels.keys import Keys
 from channels.metrics import Metrics
 from channels.scripts import Scripts
@@ -80,6 +81,8 @@ class LeaseKeeper:
         self._metrics = metrics
         self._grace_s = grace_s
         self._held: dict[str, _Held] = {}
+        self._job_ended = asyncio.Event()  # wakes the keeper to release a lease at once
+        self._resting: dict[str, float] = {}  # lease key -> monotonic time a failed job may run again
 
     @property
     def held(self) -> list[str]:
@@ -87,13 +90,22 @@ class LeaseKeeper:
 
     async def run(self) -> None:
         """Keep, take and hand back leases until cancelled; then release everything."""
+        redis_ok = True
         try:
             while True:
                 try:
                     await self._tick()
+                    if not redis_ok:
+                        log.info("lease keeper: redis is back")
+                    redis_ok = True
                 except RedisError as exc:
-                    log.warning("lease keeper: redis error %s; retrying", type(exc).__name__)
-                await asyncio.sleep(self._ttl_ms / 3000 * random.uniform(0.8, 1.0))
+                    if redis_ok:  # once per outage, not once per tick
+                        log.warning("lease keeper: redis error %s; retrying", type(exc).__name__)
+                    redis_ok = False
+                self._job_ended.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._job_ended.wait(),
+                                           self._ttl_ms / 3000 * random.uniform(0.8, 1.0))
         finally:
             await self._shutdown()
 
@@ -109,13 +121,14 @@ class LeaseKeeper:
         balanced_jobs = [job for job in self._jobs if job.balanced]
         share = math.ceil(len(balanced_jobs) / max(1, alive))
         balanced_held = [h for h in self._held.values() if h.job.balanced]
-        surplus = len(balanced_held) - share
-        if surplus > 0:
-            for held in [h for h in balanced_held if not h.handle.stopping][:surplus]:
-                log.info("handing back %s (fair share %d)", held.job.name, share)
-                held.handle.stop.set()
+        keeping = [h for h in balanced_held if not h.handle.stopping]  # not already being handed back
+        for held in keeping[share:]:
+            log.info("handing back %s (fair share %d)", held.job.name, share)
+            held.handle.stop.set()
         free = share - len(balanced_held)
-        candidates = [job for job in self._jobs if job.lease_key not in self._held]
+        now_s = time.monotonic()
+        candidates = [job for job in self._jobs
+                      if job.lease_key not in self._held and self._resting.get(job.lease_key, 0) <= now_s]
         random.shuffle(candidates)  # spread the partitions over the processes
         wanted = [job for job in candidates if job.balanced][: max(0, free)]
         wanted += [job for job in candidates if not job.balanced]
@@ -134,6 +147,7 @@ class LeaseKeeper:
             if taken:
                 handle = LeaseHandle(job.lease_key, token)
                 task = asyncio.create_task(job.run(handle), name=job.name)
+                task.add_done_callback(lambda _: self._job_ended.set())
                 self._held[job.lease_key] = _Held(job, handle, task)
                 log.info("took %s", job.name)
 
@@ -163,8 +177,8 @@ class LeaseKeeper:
                 if isinstance(exc, LeaseLost):
                     log.warning("%s stopped: lease lost", h.job.name)
                 else:
-                    log.error("%s failed with %s; it will be taken up again", h.job.name,
-                              type(exc).__name__, exc_info=exc)
+                    log.error("%s failed: %s; it will be taken up again", h.job.name, describe(exc))
+                    self._resting[key] = time.monotonic() + self._ttl_ms / 1000
             await self._scripts.release(keys=[key], args=[h.handle.token])
             del self._held[key]
 

@@ -31,7 +31,7 @@ import redis.asyncio as aioredis
 
 from channels import streams
 from channels.adapter import ChannelAdapter
-from channels.errors import DeliveryError
+from channels.errors import DeliveryError, describe
 from channels.keys import GROUP, Keys
 from channels.leases import LeaseHandle
 from channels.messages import Channel, Outbound
@@ -84,19 +84,23 @@ class OutboxSender:
         self._metrics = metrics
         self._consumer = consumer
         self._stream = keys.outbox(adapter.channel)
+        self._reset(None)
+
+    def _reset(self, handle: LeaseHandle | None) -> None:
+        """Fresh per-run state: a run that failed must leave no lanes or counts behind."""
         self._in_flight = 0  # dispatched, not yet delivered or dead-lettered
         self._room = asyncio.Event()
         self._room.set()
-        self._lanes: dict[str, asyncio.Queue[tuple[str, Outbound]]] = {}
+        self._lanes: dict[str, asyncio.Queue[tuple[str, Outbound, bool]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._handle: LeaseHandle | None = None
+        self._handle = handle
 
     async def run(self, handle: LeaseHandle) -> None:
         """Deliver while holding the channel's sender lease (``leases.Job``)."""
         await streams.ensure_group(self._redis, self._stream)
         await streams.claim_all(self._redis, self._stream, self._consumer)
         after = "0"  # first the pending entries (ours, and those just claimed), in order
-        self._handle = handle
+        self._reset(handle)
         try:
             while not handle.stopping:
                 await self._room.wait()
@@ -110,15 +114,15 @@ class OutboxSender:
                         after = ">"
                         continue
                     after = entries[-1][0]
-                for entry_id, fields in entries:
-                    await self._dispatch(entry_id, fields)
+                for entry_id, fields in entries:  # only a pending entry can have been sent already
+                    await self._dispatch(entry_id, fields, maybe_sent=after != ">")
             await self._drain(DRAIN_S)
         finally:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _dispatch(self, entry_id: str, fields: dict[str, str]) -> None:
+    async def _dispatch(self, entry_id: str, fields: dict[str, str], maybe_sent: bool) -> None:
         try:
             item = Outbound.from_json(fields["item"])
         except (KeyError, ValueError, TypeError):
@@ -134,14 +138,14 @@ class OutboxSender:
             task = asyncio.create_task(self._run_lane(item.conversation_id, lane))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        lane.put_nowait((entry_id, item))
+        lane.put_nowait((entry_id, item, maybe_sent))
 
-    async def _run_lane(self, conversation: str, lane: asyncio.Queue[tuple[str, Outbound]]) -> None:
+    async def _run_lane(self, conversation: str, lane: asyncio.Queue[tuple[str, Outbound, bool]]) -> None:
         try:
             while not lane.empty():
-                entry_id, item = lane.get_nowait()
+                entry_id, item, maybe_sent = lane.get_nowait()
                 try:
-                    await self._deliver(entry_id, item)
+                    await self._deliver(entry_id, item, maybe_sent)
                 finally:
                     self._in_flight -= 1
                     self._busy()
@@ -160,9 +164,9 @@ class OutboxSender:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
 
-    async def _deliver(self, entry_id: str, item: Outbound) -> None:
+    async def _deliver(self, entry_id: str, item: Outbound, maybe_sent: bool) -> None:
         s = self._settings
-        if await self._redis.exists(self._keys.delivered(item.key)):
+        if maybe_sent and await self._redis.exists(self._keys.delivered(item.key)):
             await self._ack(entry_id)
             return
         attempt = 0
@@ -173,7 +177,7 @@ class OutboxSender:
             except DeliveryError as exc:
                 error = exc
             except Exception as exc:  # an adapter bug must not kill the lane; retry, then dead-letter
-                log.error("send of %s raised %s", item.key, type(exc).__name__, exc_info=exc)
+                log.error("send of %s raised %s", item.key, describe(exc))
                 error = DeliveryError(f"adapter raised {type(exc).__name__}", retryable=True)
             attempt += 1
             if not error.retryable or attempt >= s.outbox_max_attempts:
@@ -192,7 +196,7 @@ class OutboxSender:
             pipe.xack(self._stream, GROUP, entry_id).xdel(self._stream, entry_id)
             await pipe.execute()
         self._metrics.messages_out.labels(channel=item.channel.value).inc()
-        log.info("delivered %s conv=%s", item.key, item.conversation_id)
+        log.debug("delivered %s conv=%s", item.key, item.conversation_id)
 
     async def _ack(self, entry_id: str) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:

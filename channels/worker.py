@@ -41,7 +41,7 @@ from redis.exceptions import RedisError
 from channels import outbox, streams, texts
 from channels.adapter import ChannelAdapter, RenderContext
 from channels.dialogue import DialogueClient, Offers, TurnRequest
-from channels.errors import DialogueRejected, DialogueUnavailable
+from channels.errors import DialogueRejected, DialogueUnavailable, describe
 from channels.keys import GROUP, Keys
 from channels.leases import Job, LeaseHandle, LeaseLost
 from channels.messages import Channel, InboundMessage, Outbound, QueuedMessage, Response, Text
@@ -113,7 +113,7 @@ class Worker:
         except (RedisError, LeaseLost):
             raise  # the entry stays pending and is processed again by the next holder
         except Exception as exc:  # a bug must not block the partition forever
-            log.error("turn mid=%s failed with %s", queued.message_id, type(exc).__name__, exc_info=exc)
+            log.error("turn mid=%s failed: %s", queued.message_id, describe(exc))
             await self._commit(handle, partition, entry_id, queued.message.channel, [],
                                f"turn failed: {type(exc).__name__}", fields)
 

@@ -110,16 +110,21 @@ def parse(url: str, text: str) -> tuple[dict[str, Any], float]:
     return body, (time.perf_counter() - start) * 1000
 
 
-def predicted(parsed: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Final label (topic id, intent or 'out_of_scope') and the raw scores."""
-    intent = (parsed.get("intent") or {}).get("name") or ""
-    scores = parsed.get("oos_scores") or {}
-    if intent in REJECTED:
-        return "out_of_scope", scores
-    if intent == "faq":
-        key = parsed["response_selector"]["faq"]["response"]["intent_response_key"] or ""
-        return _label(key), scores
-    return intent, scores
+def thresholds() -> tuple[float, float]:
+    """The out-of-scope thresholds currently in config.yml."""
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    oos = next(c for c in config["pipeline"] if c["name"].endswith("OutOfScopeFilter"))
+    return float(oos["intent_threshold"]), float(oos["response_threshold"])
+
+
+def decide(raw: str, scores: dict[str, Any], limits: tuple[float, float]) -> str:
+    """The label the deployed model gives with these thresholds."""
+    if raw in REJECTED or should_reject(
+        scores.get("intent"), float(scores.get("intent_confidence", 0.0)),
+        float(scores.get("response_confidence", 0.0)), limits[0], limits[1], "faq",
+    ):
+        return "out_of_scope"
+    return raw
 
 
 def raw_topic(parsed: dict[str, Any]) -> str:
@@ -160,10 +165,12 @@ def run_parses(url: str, rows: list[dict[str, str]]) -> tuple[list[dict[str, Any
     for row in rows[:WARMUP]:
         parse(url, row["text"])
     results, timings = [], []
+    limits = thresholds()
     for row in rows:
         parsed, ms = parse(url, row["text"])
-        label, scores = predicted(parsed)
-        results.append({**row, "predicted": label, "raw": raw_topic(parsed), **scores})
+        scores = parsed.get("oos_scores") or {}
+        raw = raw_topic(parsed)
+        results.append({**row, "predicted": decide(raw, scores, limits), "raw": raw, **scores})
         timings.append(ms)
     return results, timings
 
@@ -197,10 +204,8 @@ def tune(results: list[dict[str, Any]]) -> dict[str, float]:
         for t_response in grid:
             correct, false_fb, in_scope = 0, 0, 0
             for r in results:
-                rejected = r["raw"] in REJECTED or should_reject(
-                    r.get("intent"), r.get("intent_confidence", 0.0),
-                    r.get("response_confidence", 0.0), t_intent, t_response, "faq")
-                label = "out_of_scope" if rejected else r["raw"]
+                label = decide(r["raw"], r, (t_intent, t_response))
+                rejected = label == "out_of_scope"
                 correct += label == r["expected"]
                 if r["expected"] != "out_of_scope":
                     in_scope += 1
@@ -233,7 +238,8 @@ def main() -> int:
                          encoding="utf-8")
     held_out = set(json.loads(SPLIT.read_text(encoding="utf-8")))
     data_dir = training_files(held_out, WORK / "train")
-    model = trainer.train([str(data_dir.relative_to(ROOT))], ROOT / "models" / "eval", "eval")
+    model = trainer.train([str(data_dir.relative_to(ROOT))], ROOT / "models" / "eval", "eval",
+                          ignore_thresholds=True)
 
     if args.tune:
         results, _ = with_server(model, lambda url: run_parses(url, _load_set("validation.yml")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -45,9 +46,21 @@ def _files(paths: Iterable[Path]) -> list[Path]:
     return sorted(files)
 
 
-def fingerprint(paths: Iterable[Path | str]) -> str:
+_THRESHOLD_LINE = re.compile(rb"^\s*(intent|response)_threshold:.*$", re.MULTILINE)
+
+
+def fingerprint(paths: Iterable[Path | str], ignore_thresholds: bool = False) -> str:
+    """Hash of the training inputs.
+
+    ``ignore_thresholds``: the out-of-scope thresholds do not change what is
+    trained; the evaluation applies them to the raw scores itself, so tuning
+    them need not retrain the evaluation model.
+    """
     digest = hashlib.sha256()
     for file in _files(ROOT / Path(p) for p in paths):
+        content = file.read_bytes()
+        if ignore_thresholds and file.name == "config.yml":
+            content = _THRESHOLD_LINE.sub(b"", content)
         digest.update(str(file.relative_to(ROOT)).encode())
-        digest.update(file.read_bytes())
+        digest.update(content)
     return digest.hexdigest()[:16]

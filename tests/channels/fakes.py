@@ -78,7 +78,8 @@ class FakeCore(_Server):
         self.delays: dict[str, float] = {}  # by message text
         self.status: int | None = None  # answer every request with this status instead
         self.language: str | None = "de"
-        self.requests: list[CoreRequest] = []
+        self.requests: list[CoreRequest] = []  # requests that passed the checks
+        self.attempts = 0  # every POST, refused ones included
         self.turns: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.started_turn = asyncio.Event()  # set whenever a (non-replayed) turn starts
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -98,6 +99,7 @@ class FakeCore(_Server):
         return web.json_response({"status": "ok"})
 
     async def _webhook(self, request: web.Request) -> web.Response:
+        self.attempts += 1
         header = request.headers.get("Authorization", "")
         supplied = header[7:] if header.startswith("Bearer ") else ""
         if not hmac.compare_digest(supplied.encode(), self.token.encode()):
@@ -157,6 +159,8 @@ class Sink(_Server):
         self.attempts: list[dict[str, Any]] = []
         self.failures: list[int] = []  # statuses to answer with before accepting, first one first
         self.always: int | None = None  # answer every attempt with this status
+        self.fail_for: set[str] = set()  # recipients whose deliveries always fail with 500
+        self.attempt_times: list[float] = []
         self.retry_after: str | None = None
         self.changed = asyncio.Event()
 
@@ -168,7 +172,11 @@ class Sink(_Server):
     async def _receive(self, request: web.Request) -> web.Response:
         data = await request.json()
         self.attempts.append(data)
-        status = self.always or (self.failures.pop(0) if self.failures else 200)
+        self.attempt_times.append(time.monotonic())
+        if data["to"] in self.fail_for:
+            status = 500
+        else:
+            status = self.always or (self.failures.pop(0) if self.failures else 200)
         self.changed.set()
         if status != 200:
             headers = {"Retry-After": self.retry_after} if self.retry_after and status == 429 else None

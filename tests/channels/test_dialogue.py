@@ -7,7 +7,7 @@ import time
 
 import pytest
 from aiohttp import web
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from channels.dialogue import ESCAPED_SLASH, LOCATION_TEXT, DialogueClient, Offers, TurnRequest, escape_text
@@ -35,6 +35,7 @@ def test_escape_text(text: str, escaped: str) -> None:
     assert escape_text(text) == escaped
 
 
+@settings(deadline=None)  # timing is not what these test
 @given(st.text())
 def test_escaped_text_never_reads_as_a_command_after_rasa_strips_it(text: str) -> None:
     escaped = escape_text(text)
@@ -64,6 +65,9 @@ async def test_numbered_menu_maps_a_number_back_to_its_payload(rdb, prefix) -> N
     assert await offers.core_text("c1", _message(text="3."), numbered=True) == "/more"
     assert await offers.core_text("c1", _message(text="4"), numbered=True) == "4"
     assert await offers.core_text("c1", _message(text="2"), numbered=False) == "2"
+    await offers.remember("c1", [Text("Danke.")], numbered=True)  # the menu was answered: gone
+    assert await offers.core_text("c1", _message(text="2"), numbered=True) == "2"
+    assert await offers.core_text("c1", _message(payload="/deny"), numbered=True) == "/deny"  # still offered
 
 
 async def test_location_only_message_gets_a_placeholder_text(rdb, prefix) -> None:

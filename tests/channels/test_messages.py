@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from channels.messages import (
@@ -41,11 +41,13 @@ messages = st.builds(
 )
 
 
+@settings(deadline=None)  # timing is not what these test
 @given(messages)
 def test_inbound_message_round_trips_through_json(message: InboundMessage) -> None:
     assert InboundMessage.from_json(message.to_json()) == message
 
 
+@settings(deadline=None)  # timing is not what these test
 @given(messages)
 def test_queued_message_round_trips_through_stream_fields(message: InboundMessage) -> None:
     queued = QueuedMessage("c" * 32, "m" * 32, message)

@@ -1,0 +1,128 @@
+"""Leases: one holder per stream, takeover after a crash, fair sharing, fenced commits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import pytest
+
+from channels.keys import GROUP, Keys
+from channels.leases import Job, LeaseHandle, LeaseKeeper
+from channels.messages import Channel
+from channels.metrics import Metrics
+from channels.scripts import Scripts
+
+TTL_MS = 1000
+
+
+async def _idle(handle: LeaseHandle) -> None:
+    await handle.stop.wait()
+
+
+def _jobs(keys: Keys, count: int, run: Callable = _idle) -> list[Job]:
+    return [Job(f"partition {p}", keys.partition_lease(p), run, balanced=True) for p in range(count)]
+
+
+def _keeper(rdb, prefix: str, name: str, jobs: list[Job]) -> LeaseKeeper:
+    return LeaseKeeper(rdb, Scripts.register(rdb), Keys(prefix), name, jobs, TTL_MS, Metrics(), grace_s=1)
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def running():
+    tasks: list[asyncio.Task[None]] = []
+
+    def run(keeper: LeaseKeeper) -> asyncio.Task[None]:
+        tasks.append(asyncio.create_task(keeper.run()))
+        return tasks[-1]
+
+    yield run
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_a_crashed_holders_lease_is_taken_over_after_its_ttl(rdb, prefix, running) -> None:
+    keys = Keys(prefix)
+    await rdb.set(keys.partition_lease(0), "crashed-process-token", px=TTL_MS)
+    started = time.monotonic()
+    keeper = _keeper(rdb, prefix, "b", _jobs(keys, 1))
+    running(keeper)
+    await _until(lambda: keeper.held == [keys.partition_lease(0)])
+    assert time.monotonic() - started >= TTL_MS / 1000 * 0.8
+
+
+async def test_leases_are_renewed_while_held(rdb, prefix, running) -> None:
+    keys = Keys(prefix)
+    keeper = _keeper(rdb, prefix, "a", _jobs(keys, 2))
+    running(keeper)
+    await _until(lambda: len(keeper.held) == 2)
+    token = await rdb.get(keys.partition_lease(0))
+    await asyncio.sleep(TTL_MS / 1000 * 3)
+    assert await rdb.get(keys.partition_lease(0)) == token
+
+
+async def test_a_lost_lease_stops_its_job(rdb, prefix, running) -> None:
+    keys = Keys(prefix)
+    cancelled = asyncio.Event()
+
+    async def job(handle: LeaseHandle) -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    keeper = _keeper(rdb, prefix, "a", _jobs(keys, 1, job))
+    running(keeper)
+    await _until(lambda: len(keeper.held) == 1)
+    await rdb.set(keys.partition_lease(0), "someone-else", px=60_000)  # e.g. expired during a pause
+    await asyncio.wait_for(cancelled.wait(), 2)
+    assert keeper.held == []
+
+
+async def test_partitions_are_shared_fairly_and_handed_over(rdb, prefix, running) -> None:
+    keys = Keys(prefix)
+    first = _keeper(rdb, prefix, "first", _jobs(keys, 8))
+    running(first)
+    await _until(lambda: len(first.held) == 8)
+    second = _keeper(rdb, prefix, "second", _jobs(keys, 8))
+    running(second)
+    await _until(lambda: (len(first.held), len(second.held)) == (4, 4))
+    assert not set(first.held) & set(second.held)
+
+
+async def test_shutdown_releases_leases_at_once(rdb, prefix, running) -> None:
+    keys = Keys(prefix)
+    keeper = _keeper(rdb, prefix, "a", _jobs(keys, 3))
+    task = running(keeper)
+    await _until(lambda: len(keeper.held) == 3)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert [key async for key in rdb.scan_iter(match=f"{prefix}:lease:*")] == []
+    assert await rdb.zcard(keys.workers) == 0
+
+
+async def test_commit_is_fenced_by_the_lease_token(rdb, prefix) -> None:
+    keys, scripts = Keys(prefix), Scripts.register(rdb)
+    stream = keys.inbound(0)
+    entry = await rdb.xadd(stream, {"x": "1"})
+    await rdb.xgroup_create(stream, GROUP, id="0")
+    await rdb.xreadgroup(GROUP, "w", {stream: ">"})
+    await rdb.set(keys.partition_lease(0), "current-holder")
+    commit_keys = [keys.partition_lease(0), stream, keys.outbox(Channel.TEST), keys.dead, keys.queued("m:0")]
+    args = [GROUP, entry, 60, "", "", '{"item": 1}']
+    assert await scripts.commit(keys=commit_keys, args=["former-holder", *args]) == -1
+    assert (await rdb.xpending(stream, GROUP))["pending"] == 1
+    assert not await rdb.exists(keys.outbox(Channel.TEST))
+    assert await scripts.commit(keys=commit_keys, args=["current-holder", *args]) == 1
+    assert (await rdb.xpending(stream, GROUP))["pending"] == 0
+    assert await rdb.xlen(stream) == 0 and await rdb.xlen(keys.outbox(Channel.TEST)) == 1

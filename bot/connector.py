@@ -21,10 +21,12 @@ Response: {"messages": [...], "replayed": bool, "language": str | null,
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -105,6 +107,26 @@ class GatewayInput(InputChannel):
 
     def __init__(self, token: str) -> None:
         self.token = token
+        # One turn per conversation at a time in this process, so the replay
+        # check and the turn cannot interleave for two deliveries of the same
+        # message. Across Rasa processes the gateway keeps a conversation on
+        # one instance.
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def _conversation_lock(self, sender: str) -> AsyncIterator[None]:
+        """A per-conversation lock that is dropped when nobody holds or awaits it."""
+        lock, users = self._locks.get(sender, (asyncio.Lock(), 0))
+        self._locks[sender] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[sender]
+            if users <= 1:
+                del self._locks[sender]
+            else:
+                self._locks[sender] = (lock, users - 1)
 
     def _authorised(self, request: Request) -> bool:
         header = request.headers.get("Authorization", "")
@@ -145,26 +167,26 @@ class GatewayInput(InputChannel):
                 return _bad_request("metadata must be an object")
 
             agent = request.app.ctx.agent
-            tracker = await agent.tracker_store.retrieve(sender)
-            if tracker is not None:
-                earlier = responses_after(list(tracker.events), message_id)
-                if earlier is not None:
-                    return response.json(
-                        {"messages": earlier, "replayed": True, **_languages(tracker)}
+            async with self._conversation_lock(sender):
+                tracker = await agent.tracker_store.retrieve(sender)
+                if tracker is not None:
+                    earlier = responses_after(list(tracker.events), message_id)
+                    if earlier is not None:
+                        return response.json(
+                            {"messages": earlier, "replayed": True, **_languages(tracker)}
+                        )
+                collector = _COLLECTORS[channel]()
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        collector,
+                        sender,
+                        input_channel=channel,
+                        message_id=message_id,
+                        metadata={**metadata, "channel": channel},
                     )
-
-            collector = _COLLECTORS[channel]()
-            await on_new_message(
-                UserMessage(
-                    text,
-                    collector,
-                    sender,
-                    input_channel=channel,
-                    message_id=message_id,
-                    metadata={**metadata, "channel": channel},
                 )
-            )
-            tracker = await agent.tracker_store.retrieve(sender)
+                tracker = await agent.tracker_store.retrieve(sender)
             messages = [
                 {k: v for k, v in m.items() if k != "recipient_id"} for m in collector.messages
             ]

@@ -27,6 +27,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ import train as trainer
 from rasa_env import RASA_PYTHON, ROOT, rasa_environ
 
 from bot.components.out_of_scope import should_reject
+from bot.components.sentence_ensemble import BLEND_KEY, blend, decision
 
 TOPICS = ROOT / "nlu_data" / "topics"
 SPLIT = ROOT / "tests" / "nlu" / "split.json"
@@ -110,32 +112,33 @@ def parse(url: str, text: str) -> tuple[dict[str, Any], float]:
     return body, (time.perf_counter() - start) * 1000
 
 
-def thresholds() -> tuple[float, float]:
-    """The out-of-scope thresholds currently in config.yml."""
+@dataclass(frozen=True)
+class Knobs:
+    """What `make tune-oos` chooses: blend weight and out-of-scope thresholds."""
+
+    weight: float
+    intent_threshold: float
+    response_threshold: float
+
+
+def configured_knobs() -> Knobs:
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
-    oos = next(c for c in config["pipeline"] if c["name"].endswith("OutOfScopeFilter"))
-    return float(oos["intent_threshold"]), float(oos["response_threshold"])
+    by_name = {c["name"].rsplit(".", 1)[-1]: c for c in config["pipeline"]}
+    oos = by_name["OutOfScopeFilter"]
+    return Knobs(float(by_name["SentenceEncoderBlend"]["weight"]),
+                 float(oos["intent_threshold"]), float(oos["response_threshold"]))
 
 
-def decide(raw: str, scores: dict[str, Any], limits: tuple[float, float]) -> str:
-    """The label the deployed model gives with these thresholds."""
-    if raw in REJECTED or should_reject(
-        scores.get("intent"), float(scores.get("intent_confidence", 0.0)),
-        float(scores.get("response_confidence", 0.0)), limits[0], limits[1], "faq",
-    ):
+def decide(row: dict[str, Any], knobs: Knobs) -> str:
+    """The label the deployed model gives with these knobs, from the raw scores."""
+    combined = blend(row["pipeline"], row["sentence"], knobs.weight)
+    if not combined:
         return "out_of_scope"
-    return raw
-
-
-def raw_topic(parsed: dict[str, Any]) -> str:
-    """The label before the out-of-scope decision, for threshold tuning."""
-    scores = parsed.get("oos_scores") or {}
-    intent = scores.get("intent") or ""
-    if intent == "faq":
-        key = (((parsed.get("response_selector") or {}).get("faq") or {}).get("response")
-               or {}).get("intent_response_key") or ""
-        return _label(key)
-    return intent
+    intent, intent_conf, topic, topic_conf = decision(combined, "faq")
+    if intent in REJECTED or should_reject(intent, intent_conf, topic_conf,
+                                           knobs.intent_threshold, knobs.response_threshold, "faq"):
+        return "out_of_scope"
+    return _label(topic) if topic else intent
 
 
 def with_server(model: Path, fn: Any) -> Any:
@@ -162,15 +165,16 @@ def _start_plain(processes: st.Stack, model: Path, port: int, token: str) -> Non
 
 
 def run_parses(url: str, rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[float]]:
+    """Parse every row; keep the two raw distributions the knobs act on."""
     for row in rows[:WARMUP]:
         parse(url, row["text"])
     results, timings = [], []
-    limits = thresholds()
     for row in rows:
         parsed, ms = parse(url, row["text"])
-        scores = parsed.get("oos_scores") or {}
-        raw = raw_topic(parsed)
-        results.append({**row, "predicted": decide(raw, scores, limits), "raw": raw, **scores})
+        raw = parsed.get(BLEND_KEY) or {}
+        results.append({**row, "pipeline": raw.get("pipeline") or {},
+                        "sentence": raw.get("sentence") or {},
+                        "deployed": parsed["intent"]["name"]})
         timings.append(ms)
     return results, timings
 
@@ -195,35 +199,36 @@ def figures(results: list[dict[str, Any]], timings: list[float]) -> dict[str, fl
     }
 
 
-def tune(results: list[dict[str, Any]]) -> dict[str, float]:
-    """Thresholds that maximise validation accuracy with out-of-scope as a class,
-    keeping false fallbacks at or below 3 %."""
-    best: tuple[float, float, float] = (-1.0, 0.0, 0.0)
-    grid = [round(x * 0.05, 2) for x in range(0, 20)]
-    for t_intent in grid:
-        for t_response in grid:
-            correct, false_fb, in_scope = 0, 0, 0
-            for r in results:
-                label = decide(r["raw"], r, (t_intent, t_response))
-                rejected = label == "out_of_scope"
-                correct += label == r["expected"]
-                if r["expected"] != "out_of_scope":
-                    in_scope += 1
-                    false_fb += rejected
-            if in_scope and false_fb / in_scope > 0.03:
-                continue
-            score = correct / len(results)
-            if score > best[0]:
-                best = (score, t_intent, t_response)
-    return {"validation_acc": round(best[0], 4), "intent_threshold": best[1],
-            "response_threshold": best[2]}
+MAX_FALSE_FALLBACK = 0.04
 
 
-def write_thresholds(intent_threshold: float, response_threshold: float) -> None:
+def tune(results: list[dict[str, Any]]) -> tuple[Knobs, float]:
+    """Knobs that maximise validation accuracy with out-of-scope as a class,
+    keeping false fallbacks on in-scope messages at or below 4 %."""
+    best: tuple[float, Knobs] = (-1.0, configured_knobs())
+    in_scope = [r for r in results if r["expected"] != "out_of_scope"]
+    grid = [round(x * 0.05, 2) for x in range(0, 19)]
+    for weight in (0.0, 0.2, 0.35, 0.5, 0.65, 0.8, 1.0):
+        for t_intent in grid:
+            for t_response in grid:
+                knobs = Knobs(weight, t_intent, t_response)
+                labels = [decide(r, knobs) for r in results]
+                false_fb = sum(label == "out_of_scope" and r["expected"] != "out_of_scope"
+                               for label, r in zip(labels, results, strict=True))
+                if false_fb > MAX_FALSE_FALLBACK * len(in_scope):
+                    continue
+                score = sum(label == r["expected"] for label, r in zip(labels, results, strict=True))
+                if score / len(results) > best[0]:
+                    best = (score / len(results), knobs)
+    return best[1], round(best[0], 4)
+
+
+def write_knobs(knobs: Knobs) -> None:
     path = ROOT / "config.yml"
     text = path.read_text(encoding="utf-8")
-    text = re.sub(r"(intent_threshold: )[0-9.]+", rf"\g<1>{intent_threshold}", text)
-    text = re.sub(r"(response_threshold: )[0-9.]+", rf"\g<1>{response_threshold}", text)
+    text = re.sub(r"(\n  weight: )[0-9.]+", rf"\g<1>{knobs.weight}", text)
+    text = re.sub(r"(intent_threshold: )[0-9.]+", rf"\g<1>{knobs.intent_threshold}", text)
+    text = re.sub(r"(response_threshold: )[0-9.]+", rf"\g<1>{knobs.response_threshold}", text)
     path.write_text(text, encoding="utf-8")
 
 
@@ -243,22 +248,28 @@ def main() -> int:
 
     if args.tune:
         results, _ = with_server(model, lambda url: run_parses(url, _load_set("validation.yml")))
-        chosen = tune(results)
-        write_thresholds(chosen["intent_threshold"], chosen["response_threshold"])
-        print(json.dumps(chosen))
+        knobs, accuracy = tune(results)
+        write_knobs(knobs)
+        print(json.dumps({"validation_acc": accuracy, **asdict(knobs)}))
         return 0
 
     test_rows = [r for r in rows if r["text"] in held_out]
     test_rows += _load_set("multilingual.yml") + _load_set("oos_test.yml")
     results, timings = with_server(model, lambda url: run_parses(url, test_rows))
+    knobs = configured_knobs()
+    for row in results:
+        row["predicted"] = decide(row, knobs)
     result = figures(results, timings)
     WORK.mkdir(parents=True, exist_ok=True)
     errors = [r for r in results if r["predicted"] != r["expected"]]
     confusions = Counter((r["expected"], r["predicted"]) for r in errors)
     (WORK / "report.json").write_text(json.dumps({
         "figures": result, "model": model.name, "n": len(results),
+        "knobs": asdict(knobs),
         "top_confusions": [[e, p, n] for (e, p), n in confusions.most_common(40)],
-        "errors": errors,
+        "errors": [{k: v for k, v in e.items() if k not in ("pipeline", "sentence")} | {
+            "pipeline_top": list(e["pipeline"].items())[:3], "sentence_top": list(e["sentence"].items())[:3]}
+            for e in errors],
     }, ensure_ascii=False, indent=1), encoding="utf-8")
     print(json.dumps(result))
     return 0

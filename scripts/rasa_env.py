@@ -46,15 +46,15 @@ def _files(paths: Iterable[Path]) -> list[Path]:
     return sorted(files)
 
 
-_THRESHOLD_LINE = re.compile(rb"^\s*(intent|response)_threshold:.*$", re.MULTILINE)
+_THRESHOLD_LINE = re.compile(rb"^\s*((intent|response)_threshold|weight):.*$", re.MULTILINE)
 
 
 def fingerprint(paths: Iterable[Path | str], ignore_thresholds: bool = False) -> str:
     """Hash of the training inputs.
 
-    ``ignore_thresholds``: the out-of-scope thresholds do not change what is
-    trained; the evaluation applies them to the raw scores itself, so tuning
-    them need not retrain the evaluation model.
+    ``ignore_thresholds``: the out-of-scope thresholds and the blend weight do
+    not change what is trained; the evaluation applies them to the raw scores
+    itself, so tuning them need not retrain the evaluation model.
     """
     digest = hashlib.sha256()
     for file in _files(ROOT / Path(p) for p in paths):

@@ -86,6 +86,14 @@ def train_model() -> Path:
     return Path(lines[-1])
 
 
+def channels_line(log: Path) -> str:
+    """The gateway's own statement of which channels are on."""
+    for line in reversed(log.read_text(encoding="utf-8", errors="replace").splitlines()):
+        if "channels on:" in line:
+            return "channels on:" + line.split("channels on:", 1)[1]
+    return "channels: see the gateway log"
+
+
 def main() -> int:
     config = settings()
     data_dir = (ROOT / config["DATA_DIR"]).resolve()
@@ -119,6 +127,18 @@ def main() -> int:
         rasa_port = int(config["RASA_PORT"])
         st.start_rasa(stack, model, rasa_port, config["RASA_TOKEN"], env, logs / "rasa.log")
         print(f"[run] Rasa on http://127.0.0.1:{rasa_port} (API needs ?token=RASA_TOKEN from .env)")
+        print("[run] starting the gateway ...", flush=True)
+        gateway_env = {
+            **env,
+            "REDIS_URL": redis_url,
+            "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}",
+        }
+        internal_port = int(config["INTERNAL_PORT"])
+        st.start_gateway(stack, gateway_env, internal_port, logs / "gateway.log")
+        print(f"[run] {channels_line(logs / 'gateway.log')}")
+        print(f"[run] web chat: {config['PUBLIC_BASE_URL'].rstrip('/')}/")
+        print(f"[run] internal (health, metrics): http://127.0.0.1:{internal_port}/healthz")
         print(f"[run] model {model.name}; logs in {logs}")
         print("[run] ready. Ctrl-C stops everything.", flush=True)
         while True:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from rasa_env import RASA_PYTHON, ROOT, rasa_environ
+from rasa_env import GATEWAY_PYTHON, RASA_PYTHON, ROOT, rasa_environ
 
 LOOPBACK = "127.0.0.1"
 
@@ -148,3 +148,12 @@ def start_rasa(stack: Stack, model: Path, port: int, token: str, env: dict[str, 
     ]
     process = stack.add("rasa", _popen(command, rasa_environ({**env, "RASA_TOKEN": token}), log))
     wait_http(f"http://{LOOPBACK}:{port}/status?token={token}", timeout, process)
+
+
+def start_gateway(stack: Stack, env: dict[str, str], internal_port: int,
+                  log: Path | None = None, name: str = "gateway") -> subprocess.Popen:
+    """``python -m channels`` in the gateway's environment; waits for /healthz."""
+    full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    process = stack.add(name, _popen([str(GATEWAY_PYTHON), "-m", "channels"], full, log))
+    wait_http(f"http://{LOOPBACK}:{internal_port}/healthz", 60, process)
+    return process

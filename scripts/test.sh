@@ -33,3 +33,7 @@ echo "model: $TEST_MODEL"
 
 step "tests of the dialogue core (Python 3.10)"
 $RASA_PY -W ignore::DeprecationWarning -m pytest -p no:cacheprovider tests/dialogue tests/e2e "$@"
+
+step "tests of the gateway (Python 3.11)"
+if [ -f package.json ] && [ ! -d node_modules ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+$GW_PY -m pytest -p no:cacheprovider tests/channels "$@"

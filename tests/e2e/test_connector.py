@@ -81,6 +81,18 @@ def test_rasa_http_api_needs_the_token(core) -> None:
     assert _get(f"{core.rasa_url}/status?token=wrong") == 401
 
 
+def test_model_parse_needs_the_token(core) -> None:
+    request = urllib.request.Request(
+        f"{core.rasa_url}/model/parse", data=b'{"text": "Hallo"}',
+        headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        urllib.request.urlopen(request, timeout=30)
+        status = 200
+    except urllib.error.HTTPError as error:
+        status = error.code
+    assert status == 401
+
+
 def test_model_parse_reports_nlu_fallback_for_out_of_scope(core) -> None:
     request = urllib.request.Request(
         f"{core.rasa_url}/model/parse?token={core.token}",

@@ -1,0 +1,67 @@
+"""The real dialogue core (Rasa server + action server) for gateway end-to-end tests.
+
+Session-scoped: started once per test run from the model `make test` trained
+(TEST_MODEL; trained here through scripts/train.py when unset), on free
+loopback ports, with its own Redis key prefix on the test Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import stack as st  # noqa: E402
+from rasa_env import RASA_PYTHON  # noqa: E402
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@dataclass(frozen=True)
+class RealCore:
+    rasa_url: str
+    action_server_url: str
+    token: str
+    redis_prefix: str
+
+
+def _model() -> Path:
+    if os.environ.get("TEST_MODEL"):
+        return Path(os.environ["TEST_MODEL"])
+    out = subprocess.run([str(RASA_PYTHON), str(ROOT / "scripts" / "train.py")],
+                         cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def real_core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealCore]:
+    tmp = tmp_path_factory.mktemp("real-core")
+    prefix = f"rc{uuid.uuid4().hex[:10]}"
+    processes = st.Stack()
+    try:
+        action_port, rasa_port = st.free_port(), st.free_port()
+        token = secrets.token_urlsafe(16)
+        env = st.endpoint_environ(REDIS_URL, action_port, 3600, prefix=prefix)
+        st.start_action_server(processes, action_port, env, tmp / "actions.log")
+        st.start_rasa(processes, _model(), rasa_port, token, env, tmp / "rasa.log")
+        yield RealCore(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
+                       token, prefix)
+    finally:
+        processes.stop()
+        client = redis.Redis.from_url(REDIS_URL)
+        try:
+            keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()

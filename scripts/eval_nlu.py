@@ -10,9 +10,9 @@ starts a Rasa server with that model and parses, one request at a time:
                                                       -> other_acc
 - tests/nlu/oos_test.yml and held-out out_of_scope    -> oos_rejected
 - every in-scope example above                        -> false_fallback
-and prints one JSON line. --tune instead chooses the out-of-scope thresholds
-on tests/nlu/validation.yml (never on the test data) and writes them into
-config.yml. Details go to data/eval/report.json.
+and prints one JSON line. --tune instead chooses the blend weight and the
+out-of-scope thresholds on tests/nlu/validation.yml (never on the test data)
+and writes them to bot/nlu_tuning.yml. Details go to data/eval/report.json.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from rasa_env import RASA_PYTHON, ROOT, rasa_environ
 
 from bot.components.out_of_scope import should_reject
 from bot.components.sentence_ensemble import BLEND_KEY, blend, decision
+from bot.components.tuning import tuned, tuning_path
 
 TOPICS = ROOT / "nlu_data" / "topics"
 SPLIT = ROOT / "tests" / "nlu" / "split.json"
@@ -122,11 +122,13 @@ class Knobs:
 
 
 def configured_knobs() -> Knobs:
+    """The knobs a model gets when loaded: bot/nlu_tuning.yml over config.yml."""
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     by_name = {c["name"].rsplit(".", 1)[-1]: c for c in config["pipeline"]}
-    oos = by_name["OutOfScopeFilter"]
-    return Knobs(float(by_name["SentenceEncoderBlend"]["weight"]),
-                 float(oos["intent_threshold"]), float(oos["response_threshold"]))
+    blend_config = tuned(by_name["SentenceEncoderBlend"], ("weight",))
+    oos = tuned(by_name["OutOfScopeFilter"], ("intent_threshold", "response_threshold"))
+    return Knobs(float(blend_config["weight"]), float(oos["intent_threshold"]),
+                 float(oos["response_threshold"]))
 
 
 def decide(row: dict[str, Any], knobs: Knobs) -> str:
@@ -223,13 +225,13 @@ def tune(results: list[dict[str, Any]]) -> tuple[Knobs, float]:
     return best[1], round(best[0], 4)
 
 
-def write_knobs(knobs: Knobs) -> None:
-    path = ROOT / "config.yml"
-    text = path.read_text(encoding="utf-8")
-    text = re.sub(r"(\n  weight: )[0-9.]+", rf"\g<1>{knobs.weight}", text)
-    text = re.sub(r"(intent_threshold: )[0-9.]+", rf"\g<1>{knobs.intent_threshold}", text)
-    text = re.sub(r"(response_threshold: )[0-9.]+", rf"\g<1>{knobs.response_threshold}", text)
-    path.write_text(text, encoding="utf-8")
+def write_knobs(knobs: Knobs, accuracy: float, model: Path) -> None:
+    header = (
+        "# Written by `make tune-oos`: chosen on tests/nlu/validation.yml with the model\n"
+        f"# trained on the committed split ({model.name}); validation accuracy {accuracy}\n"
+        f"# with out-of-scope as a class and at most {MAX_FALSE_FALLBACK:.0%} false fallbacks.\n"
+    )
+    tuning_path().write_text(header + yaml.safe_dump(asdict(knobs)), encoding="utf-8")
 
 
 def main() -> int:
@@ -243,13 +245,12 @@ def main() -> int:
                          encoding="utf-8")
     held_out = set(json.loads(SPLIT.read_text(encoding="utf-8")))
     data_dir = training_files(held_out, WORK / "train")
-    model = trainer.train([str(data_dir.relative_to(ROOT))], ROOT / "models" / "eval", "eval",
-                          ignore_thresholds=True)
+    model = trainer.train([str(data_dir.relative_to(ROOT))], ROOT / "models" / "eval", "eval")
 
     if args.tune:
         results, _ = with_server(model, lambda url: run_parses(url, _load_set("validation.yml")))
         knobs, accuracy = tune(results)
-        write_knobs(knobs)
+        write_knobs(knobs, accuracy, model)
         print(json.dumps({"validation_acc": accuracy, **asdict(knobs)}))
         return 0
 

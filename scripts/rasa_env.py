@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -46,21 +45,10 @@ def _files(paths: Iterable[Path]) -> list[Path]:
     return sorted(files)
 
 
-_THRESHOLD_LINE = re.compile(rb"^\s*((intent|response)_threshold|weight):.*$", re.MULTILINE)
-
-
-def fingerprint(paths: Iterable[Path | str], ignore_thresholds: bool = False) -> str:
-    """Hash of the training inputs.
-
-    ``ignore_thresholds``: the out-of-scope thresholds and the blend weight do
-    not change what is trained; the evaluation applies them to the raw scores
-    itself, so tuning them need not retrain the evaluation model.
-    """
+def fingerprint(paths: Iterable[Path | str]) -> str:
+    """Hash of the training inputs (bot/nlu_tuning.yml is read at load time, not here)."""
     digest = hashlib.sha256()
     for file in _files(ROOT / Path(p) for p in paths):
-        content = file.read_bytes()
-        if ignore_thresholds and file.name == "config.yml":
-            content = _THRESHOLD_LINE.sub(b"", content)
         digest.update(str(file.relative_to(ROOT)).encode())
-        digest.update(content)
+        digest.update(file.read_bytes())
     return digest.hexdigest()[:16]

@@ -17,9 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rasa_env import MODELS, RASA_PYTHON, ROOT, TRAINING_INPUTS, fingerprint, rasa_environ
 
 
-def train(nlu_data: list[str], out: Path, tag: str, ignore_thresholds: bool = False) -> Path:
+def train(nlu_data: list[str], out: Path, tag: str) -> Path:
     inputs = [p for p in TRAINING_INPUTS if p != "nlu_data/topics"] + nlu_data
-    name = f"{tag}-{fingerprint(inputs, ignore_thresholds)}"
+    name = f"{tag}-{fingerprint(inputs)}"
     model = out / f"{name}.tar.gz"
     if model.exists():
         print(f"[train] model for these inputs exists: {model.relative_to(ROOT)}", flush=True)

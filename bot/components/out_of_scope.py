@@ -30,6 +30,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components.tuning import tuned
+
 SCORES_KEY = "oos_scores"
 
 
@@ -75,7 +77,7 @@ class OutOfScopeFilter(GraphComponent, IntentClassifier):
         return {"intent_threshold": 0.5, "response_threshold": 0.4, "retrieval_intent": "faq"}
 
     def __init__(self, config: dict[str, Any]) -> None:
-        self.config = config
+        self.config = tuned(config, ("intent_threshold", "response_threshold"))
 
     @classmethod
     def create(
@@ -84,6 +86,17 @@ class OutOfScopeFilter(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
+    ) -> OutOfScopeFilter:
+        return cls(config)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
     ) -> OutOfScopeFilter:
         return cls(config)
 

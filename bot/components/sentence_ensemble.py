@@ -38,6 +38,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.tuning import tuned
+
 BLEND_KEY = "blend"
 _WEIGHTS_FILE = "sentence_classifier.npz"
 
@@ -92,7 +94,7 @@ class SentenceEncoderBlend(GraphComponent, IntentClassifier):
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  weights: dict[str, np.ndarray] | None = None) -> None:
-        self.config = config
+        self.config = tuned(config, ("weight",))
         self._storage = model_storage
         self._resource = resource
         self._weights = weights

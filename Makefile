@@ -4,7 +4,7 @@ RASA_PY := .venv-rasa/bin/python
 GW_PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup train validate-content lint eval-nlu tune-oos bench-nlu-clinc clean
+.PHONY: run test setup train validate-content lint eval-nlu tune-oos bench-nlu-clinc bench-gateway clean
 
 setup:
 	@$(PYTHON) scripts/setup_env.py
@@ -32,6 +32,9 @@ tune-oos: setup
 
 bench-nlu-clinc: setup
 	@$(RASA_PY) scripts/bench_clinc.py
+
+bench-gateway: setup
+	@$(GW_PY) scripts/bench_gateway.py
 
 clean:
 	rm -rf models data/run data/tmp

@@ -15,6 +15,7 @@ through :func:`error_middleware` - never a traceback, never request data.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -153,6 +154,16 @@ async def _adapters_ctx(app: web.Application) -> AsyncIterator[None]:
         await adapter.close()
 
 
+async def _adapter_lifespans_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Background work an adapter owns while the app runs (e.g. Telegram's long polling)."""
+    async with contextlib.AsyncExitStack() as stack:
+        for adapter in app[ADAPTERS].values():
+            lifespan = getattr(adapter, "lifespan", None)
+            if lifespan is not None:
+                await stack.enter_async_context(lifespan(app[INTAKE]))
+        yield
+
+
 async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
     """Partition workers and outbox senders under one lease keeper (if GATEWAY_RUN_WORKERS)."""
     settings = app[SETTINGS]
@@ -174,8 +185,21 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
     log.info("worker %s: %d partitions, senders for %s", consumer, settings.gateway_partitions,
              ", ".join(c.value for c in app[ADAPTERS]) or "no channel")
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await cancel_until_done(task)
+
+
+async def cancel_until_done(task: asyncio.Task[object], patience_s: float = 1.0) -> None:
+    """Cancel ``task`` and wait for it, cancelling again if it swallowed the cancellation.
+
+    A cancellation that lands inside a redis-py command or an ``asyncio.wait_for``
+    can be lost (seen with redis-py 8 on Python 3.11), which would make shutdown
+    wait forever.
+    """
+    while not task.done():
+        task.cancel()
+        await asyncio.wait([task], timeout=patience_s)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("%s ended with %s", task.get_name(), type(task.exception()).__name__)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -195,7 +219,8 @@ def create_app(settings: Settings) -> web.Application:
         if adapter.webhook_path:
             app.router.add_post(adapter.webhook_path, webhook_handler(adapter, intake, settings))
         app.router.add_routes(adapter.routes(intake))
-    app.cleanup_ctx.extend([_redis_ctx, _http_ctx, _adapters_ctx, _workers_ctx])
+    app.cleanup_ctx.extend([_redis_ctx, _http_ctx, _adapters_ctx, _adapter_lifespans_ctx,
+                            _workers_ctx])
     return app
 
 

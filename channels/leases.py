@@ -103,9 +103,11 @@ class LeaseKeeper:
                         log.warning("lease keeper: redis error %s; retrying", type(exc).__name__)
                     redis_ok = False
                 self._job_ended.clear()
+                # asyncio.timeout, not wait_for: wait_for can swallow a cancellation
+                # that arrives just as the event is set (Python 3.11).
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._job_ended.wait(),
-                                           self._ttl_ms / 3000 * random.uniform(0.8, 1.0))
+                    async with asyncio.timeout(self._ttl_ms / 3000 * random.uniform(0.8, 1.0)):
+                        await self._job_ended.wait()
         finally:
             await self._shutdown()
 
@@ -191,8 +193,12 @@ class LeaseKeeper:
                 h.task.cancel()
         if held:
             _, pending = await asyncio.wait([h.task for h in held], timeout=self._grace_s)
-            for task in pending:
-                task.cancel()
+            # Cancel again until done: a cancellation landing inside a redis-py
+            # command can be lost, and one lost cancellation must not hang shutdown.
+            while pending:
+                for task in pending:
+                    task.cancel()
+                _, pending = await asyncio.wait(pending, timeout=1.0)
             await asyncio.gather(*(h.task for h in held), return_exceptions=True)
         with contextlib.suppress(RedisError):
             for h in held:

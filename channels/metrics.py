@@ -50,6 +50,19 @@ class Metrics:
             "gateway_dead_letter_stream_length", "Entries in the dead-letter stream", registry=r)
         self.partitions_held = Gauge(
             "gateway_partitions_held", "Inbound partitions leased by this process", registry=r)
+        # SMS and WhatsApp through Twilio (channels/adapters/twilio/)
+        self.twilio_delivery_status = Counter(
+            "gateway_twilio_delivery_status", "Twilio status callbacks that moved a message to a final "
+            "status (delivered, undelivered, failed, read, canceled)", ["channel", "status"], registry=r)
+        self.sms_caps_reached = Counter(
+            "gateway_sms_cap_reached", "Replies not sent because a cost cap was reached "
+            "(cap: number = per number and day, overall = per hour)", ["channel", "cap"], registry=r)
+        self.sms_keywords = Counter(
+            "gateway_sms_keywords", "Keywords received (stop, start, help, more)", ["channel", "keyword"],
+            registry=r)
+        self.sms_opted_out_sends = Counter(
+            "gateway_sms_opted_out_sends", "Messages not sent because the recipient opted out",
+            ["channel"], registry=r)
 
     def set_depths(self, inbound: list[int], outbox: dict[Channel, int], dead: int) -> None:
         for partition, depth in enumerate(inbound):

@@ -68,8 +68,41 @@ class Settings(BaseSettings):
     twilio_messaging_service_sid: str | None = None
     twilio_api_base: HttpUrl = "https://api.twilio.com"
     sms_segment_budget: int = Field(3, ge=1, le=10)
+    # SMS and WhatsApp through Twilio (channels/adapters/twilio/); keyword lists are comma separated.
+    twilio_whatsapp_from: str | None = None  # "whatsapp:+49..."; WhatsApp is off without it
+    twilio_whatsapp_content_sid: str | None = None  # approved template sent outside the 24-hour window
+    twilio_whatsapp_window_s: int = Field(24 * 3600 - 300, ge=60, le=24 * 3600)  # with a safety margin
+    twilio_messages_per_second: float = Field(10.0, gt=0, le=1000)  # the sender's throughput at Twilio
+    sms_opt_out_keywords: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["STOPP", "STOP"])
+    sms_opt_in_keywords: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["START"])
+    sms_help_keywords: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["HILFE", "HELP"])
+    sms_daily_cap_per_number: int = Field(50, ge=1)  # replies per number and day (SMS pumping guard)
+    sms_hourly_cap: int = Field(2000, ge=1)  # replies per hour over all numbers
+    sms_more_ttl_s: int = Field(24 * 3600, ge=60)  # how long the rest of a shortened answer waits for MEHR
+    sms_privacy_url: HttpUrl | None = None  # privacy statement; default {PUBLIC_BASE_URL}/datenschutz
+
+    @field_validator("sms_opt_out_keywords", "sms_opt_in_keywords", "sms_help_keywords", mode="before")
+    @classmethod
+    def _keywords(cls, value: object, info: ValidationInfo) -> object:
+        """Single words, upper case. Words that are also answers in a conversation (ENDE, ABMELDEN,
+        ABBRECHEN) are refused: a citizen cancelling a form must not unsubscribe by accident."""
+        words = value.split(",") if isinstance(value, str) else value
+        if not isinstance(words, list):
+            return value
+        out = [str(word).strip().upper() for word in words if str(word).strip()]
+        for word in out:
+            if not re.fullmatch(r"\w+", word) or word in {"ENDE", "ABMELDEN", "ABBRECHEN", "MEHR"}:
+                raise ValueError(f"{word!r} cannot be a keyword (one word; not ENDE, ABMELDEN, "
+                                 "ABBRECHEN or MEHR)")
+        if not out and info.field_name in ("sms_opt_out_keywords", "sms_opt_in_keywords"):
+            raise ValueError("at least one keyword is required (a way out, and a way back)")
+        return out
 
     webchat_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Web chat: off unless the secret is set. It signs the browser's session token (HMAC-SHA256).
+    webchat_session_secret: SecretStr | None = None
+    webchat_session_ttl_s: int = Field(30 * 24 * 3600, ge=300)  # a token older than this starts anew
+    webchat_history_ttl_s: int = Field(24 * 3600, ge=60)  # chat history kept after the last message
 
     # --- the test channel (tests and benchmarks only; off unless its token is set) ---
     test_channel_token: SecretStr | None = None
@@ -119,6 +152,27 @@ class Settings(BaseSettings):
             if not origin.startswith(("http://", "https://")):
                 raise ValueError(f"{origin!r} is not an origin like https://www.maerkischer-kreis.de")
         return value
+
+    @field_validator("webchat_session_secret")
+    @classmethod
+    def _session_secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        """Set but short would make session tokens guessable; unset switches the web chat off."""
+        if value is not None and value.get_secret_value() and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (a random secret)")
+        return value
+
+    @model_validator(mode="after")
+    def _telegram_secret(self) -> Settings:
+        """Without the secret the webhook could not tell Telegram's requests from anybody's;
+        Telegram itself accepts only 1-256 characters of A-Z, a-z, 0-9, _ and -."""
+        token = self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""
+        secret = self.telegram_webhook_secret.get_secret_value() if self.telegram_webhook_secret else ""
+        if secret and not re.fullmatch(r"[A-Za-z0-9_\-]{16,256}", secret):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        if token and self.telegram_mode == "webhook" and not secret:
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_BOT_TOKEN is set "
+                             "and TELEGRAM_MODE is webhook")
+        return self
 
     @field_validator("pseudonym_key", "rasa_token")
     @classmethod

@@ -30,8 +30,12 @@ redis-server with a temporary data folder, its own gateway settings (only the
   machine's background load hits both alike. ratio_vs_direct = gateway reply
   p50 / direct reply p50.
 
-Percentiles are nearest-rank. Every process is stopped on exit, Ctrl-C or
-error; on error the logs are kept and their folder named.
+Percentiles are nearest-rank. stderr also shows the CPU each process used
+per message and how much other processes took meanwhile (the figures of a
+shared 2-core machine mean little without that). ``--split`` runs the fake-core
+part with the webhooks in a process of their own (GATEWAY_RUN_WORKERS=false)
+in front of one running the workers. Every process is stopped on exit,
+Ctrl-C or error; on error the logs are kept and their folder named.
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ from channels.pseudonym import message_id
 
 LOOPBACK = st.LOOPBACK
 CHANNEL_TOKEN = secrets.token_urlsafe(24)
-TURN_TIMEOUT_S = 60.0  # a real-core turn without any reply by then counts as missing
+TURN_TIMEOUT_S = 180.0  # a real-core turn without any reply by then counts as missing
 DRAIN_STALL_S = 30.0  # the fake-core run stops waiting for replies when none arrived for this long
 FAKE_ITEMS_PER_TURN = 2  # FakeCore's default responder answers every turn with two messages
 TARGET_ACK_P99_MS = 20.0
@@ -284,6 +288,8 @@ def start_gateway(stack: st.Stack, config: GatewayConfig, log: Path,
 
     Channel credentials a developer's .env may hold are blanked, so the
     benchmark never talks to Telegram or Twilio and measures one channel.
+    Tuning settings in the environment (RASA_TIMEOUT_S, GATEWAY_PARTITIONS,
+    GATEWAY_LOG_LEVEL, ...) reach the gateway, to compare settings.
     """
     port, internal_port = st.free_port(), st.free_port()
     env = {
@@ -304,8 +310,13 @@ def start_gateway(stack: st.Stack, config: GatewayConfig, log: Path,
         "TELEGRAM_BOT_TOKEN": "",
         "TWILIO_ACCOUNT_SID": "",
         "TWILIO_AUTH_TOKEN": "",
+        "WEBCHAT_SESSION_SECRET": "",
     }
     process = st.start_gateway(stack, env, internal_port, log)
+    on = [line.split("channels on:", 1)[1].strip() for line in log.read_text(errors="replace").splitlines()
+          if "channels on:" in line]
+    if on and not on[-1].startswith("test;"):
+        raise BenchError(f"the gateway under test must have only the test channel on: {on[-1]}")
     return GatewayUnderTest(f"http://{LOOPBACK}:{port}", config.pseudonym_key, process.pid)
 
 
@@ -400,7 +411,8 @@ async def measure_fake(gateway: GatewayUnderTest, sink_url: str, questions: list
         sends = await _open_loop(http, gateway.url, bodies, rate)
         acked = [s for s in sends if s.status == 200]
         expected = received + len(acked) * FAKE_ITEMS_PER_TURN
-        say(f"fake core: all sent after {sends[-1].acked - sends[0].due:.1f} s; waiting for the replies")
+        say(f"fake core: last webhook acknowledged after {sends[-1].acked - sends[0].due:.1f} s; "
+            "waiting for the replies")
         received = await _wait_deliveries(http, sink_url, expected)
         cpu.stop()
         arrivals: dict[str, list[list[Any]]] = await _sink_get(http, sink_url, "arrivals")
@@ -475,6 +487,7 @@ class RealRun:
     latencies: list[float] = field(default_factory=list)
     missing: int = 0
     seconds: float = 0.0
+    failed_actions: int = 0
 
 
 @dataclass
@@ -486,6 +499,19 @@ class RealSetup:
     token: str
     gateway: GatewayUnderTest
     sink: SinkRecorder
+    rasa_log: Path
+
+    def failed_actions(self) -> int:
+        """Rasa's failed calls to the action server so far: such a turn is answered without the
+        action's events, and so does less work; they must not differ much between the modes."""
+        return count_lines(self.rasa_log, "Failed to run custom action")
+
+
+def count_lines(path: Path, needle: str) -> int:
+    if not path.exists():
+        return 0
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        return sum(needle in line for line in lines)
 
 
 async def _direct_conversation(setup: RealSetup, sender: str, questions: Sequence[str],
@@ -534,6 +560,7 @@ async def _round(setup: RealSetup, mode: str, number: int, plan: list[list[str]]
                  cpu: CpuMeter | None = None) -> None:
     tag = secrets.token_hex(3)
     senders = [f"bench-{tag}-r{number}-c{c}" for c in range(len(plan))]
+    failed_before = setup.failed_actions()
     if cpu:
         cpu.start()
     started = time.monotonic()
@@ -551,12 +578,13 @@ async def _round(setup: RealSetup, mode: str, number: int, plan: list[list[str]]
     if cpu:
         cpu.stop()
     run.seconds += seconds
+    run.failed_actions += setup.failed_actions() - failed_before
     turns = sum(len(questions) for questions in plan)
     say(f"real core: round {number} {mode}: {turns} turns in {seconds:.1f} s")
 
 
 async def measure_real(gateway: GatewayUnderTest, sink_port: int, rasa_url: str, token: str,
-                       questions: list[str], args: argparse.Namespace,
+                       rasa_log: Path, questions: list[str], args: argparse.Namespace,
                        pids: dict[str, int]) -> dict[str, float]:
     sink = SinkRecorder()
     runner = web.AppRunner(sink.app(), access_log=None)
@@ -573,7 +601,7 @@ async def measure_real(gateway: GatewayUnderTest, sink_port: int, rasa_url: str,
     try:
         async with aiohttp.ClientSession(connector=connector,
                                          timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT_S)) as http:
-            setup = RealSetup(http, rasa_url, token, gateway, sink)
+            setup = RealSetup(http, rasa_url, token, gateway, sink, rasa_log)
             say("real core: warm-up (both ways)")
             warm = [[rng.choice(questions) for _ in range(2)] for _ in range(5)]
             for mode in runs:
@@ -591,8 +619,8 @@ async def measure_real(gateway: GatewayUnderTest, sink_port: int, rasa_url: str,
     direct_p50, gateway_p50 = percentile(direct.latencies, 50), percentile(through.latencies, 50)
     for mode, run in runs.items():
         say(f"real core: {mode}: p50 {ms(percentile(run.latencies, 50))} ms, "
-            f"p99 {ms(percentile(run.latencies, 99))} ms, {len(run.latencies) / run.seconds:.1f} turns/s; "
-            f"{cpu[mode].summary(len(run.latencies))}")
+            f"p99 {ms(percentile(run.latencies, 99))} ms, {len(run.latencies) / run.seconds:.1f} turns/s, "
+            f"{run.failed_actions} failed action server calls; {cpu[mode].summary(len(run.latencies))}")
     return {
         "msgs_per_s": round(len(through.latencies) / through.seconds, 1),
         "reply_p50_ms": ms(gateway_p50),
@@ -636,9 +664,13 @@ def run_real_phase(stacks: list[st.Stack], redis: Redis, work: Path, args: argpa
     try:
         pids = {name: process.pid for name, process in stack.processes}
         pids["redis"] = redis.pid
-        return asyncio.run(measure_real(gateway, sink_port, rasa_url, token, questions, args, pids))
+        return asyncio.run(measure_real(gateway, sink_port, rasa_url, token, work / "rasa.log", questions,
+                                        args, pids))
     finally:
         stack.stop()
+        # each of these is a turn Rasa ran twice (the gateway gave up waiting, Sanic cancelled it)
+        retried = count_lines(work / "gateway-real.log", "retrying")
+        say(f"real core: turns the gateway had to retry: {retried}")
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -650,7 +682,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60.0, help="fake core: seconds of load")
     parser.add_argument("--conversations", type=int, default=500, help="fake core: conversations")
     parser.add_argument("--real-conversations", type=int, default=50)
-    parser.add_argument("--real-messages", type=int, default=10, help="questions per conversation")
+    # 6, not more: Rasa needs ~0.3 s of CPU per turn, so 2 x 50 x 6 turns take 3 minutes on an idle
+    # machine and 7 on a busy one, which keeps the whole benchmark within its 15 minutes
+    parser.add_argument("--real-messages", type=int, default=6, help="questions per conversation")
     parser.add_argument("--rounds", type=int, default=2, help="real core: ABBA rounds the questions "
                         "are split into")
     parser.add_argument("--split", action="store_true", help="fake core: webhooks in a process of their "

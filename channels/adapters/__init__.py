@@ -9,11 +9,15 @@ in ``channels/settings.py`` and its tests in ``tests/channels/``.
 from __future__ import annotations
 
 from channels.adapter import AdapterDeps, AdapterFactory, ChannelAdapter
-from channels.adapters import testchannel
+from channels.adapters import telegram, testchannel, twilio, webchat
 from channels.messages import Channel
 
 REGISTRY: dict[Channel, AdapterFactory] = {
     Channel.TEST: testchannel.create,
+    Channel.WEBCHAT: webchat.create,
+    Channel.TELEGRAM: telegram.create,
+    Channel.SMS: twilio.create_sms,
+    Channel.WHATSAPP: twilio.create_whatsapp,
 }
 
 

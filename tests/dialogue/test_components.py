@@ -101,6 +101,22 @@ def test_should_reject(name: str | None, intent_conf: float, response_conf: floa
     assert should_reject(name, intent_conf, response_conf, 0.5, 0.4, "faq") is rejected
 
 
+@pytest.fixture
+def no_tuning_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NLU_TUNING_FILE", str(tmp_path / "absent.yml"))
+
+
+def test_tuning_file_overrides_the_configured_thresholds(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "tuning.yml"
+    path.write_text("intent_threshold: 0.7\nresponse_threshold: 0.2\n", encoding="utf-8")
+    monkeypatch.setenv("NLU_TUNING_FILE", str(path))
+    component = OutOfScopeFilter(OutOfScopeFilter.get_default_config())
+    assert component.config["intent_threshold"] == 0.7
+    assert component.config["response_threshold"] == 0.2
+
+
+@pytest.mark.usefixtures("no_tuning_file")
 def test_filter_sets_nlu_fallback_and_keeps_scores() -> None:
     component = OutOfScopeFilter(OutOfScopeFilter.get_default_config())
     message = Message(data={
@@ -116,6 +132,7 @@ def test_filter_sets_nlu_fallback_and_keeps_scores() -> None:
         "intent": "faq", "intent_confidence": 0.9, "response_confidence": 0.1}
 
 
+@pytest.mark.usefixtures("no_tuning_file")
 def test_filter_leaves_confident_answers_alone() -> None:
     component = OutOfScopeFilter(OutOfScopeFilter.get_default_config())
     message = Message(data={

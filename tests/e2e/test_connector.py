@@ -62,7 +62,7 @@ def test_replayed_message_id_returns_the_same_answer_without_a_second_turn(core)
 
 
 def test_output_channel_is_the_real_channel(core) -> None:
-    body = _body(text="Wie melde ich mein Auto an?", channel="sms")
+    body = _body(text="Kfz Zulassung beantragen", channel="sms")
     _, reply = core.post(body)
     assert reply["messages"][-1]["text"] == answer("kfz_zulassung", channel="sms")
 

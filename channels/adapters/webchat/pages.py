@@ -1,0 +1,76 @@
+"""The widget's files and the demo pages of the district website, with their security headers.
+
+Everything is a plain file under ``static/`` (no build step); a fixed table
+maps routes to files, so no request path ever reaches the file system. The
+pages carry a Content-Security-Policy without ``'unsafe-inline'``: the
+widget has no inline script or style, and if bot text ever became markup
+(it does not: the widget uses ``textContent``), the browser would still
+refuse to run it. ``frame-ancestors 'none'`` keeps the pages out of
+other sites' frames (clickjacking).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+CSP = "; ".join([
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: https:",  # the bot may send images from https URLs
+    "connect-src 'self'",  # the WebSocket to the same origin (CSP Level 3)
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+PAGE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Cache-Control": "no-cache",
+}
+ASSET_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+
+PAGES = {
+    "/": "index.html",
+    "/barrierefreiheit.html": "barrierefreiheit.html",
+    "/datenschutz.html": "datenschutz.html",
+    "/impressum.html": "impressum.html",
+}
+ASSETS = {
+    # The widget: embeddable on any allowed site with one <script src=".../webchat/widget.js">.
+    "/webchat/widget.js": ("widget.js", "application/javascript; charset=utf-8"),
+    "/webchat/widget.css": ("widget.css", "text/css; charset=utf-8"),
+    # The demo site's own look.
+    "/site/site.css": ("site.css", "text/css; charset=utf-8"),
+    "/site/logo.svg": ("logo.svg", "image/svg+xml"),
+}
+
+
+def _page(name: str) -> web.Handler:
+    path = STATIC / name
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(path, headers={**PAGE_HEADERS, "Content-Type": "text/html; charset=utf-8"})
+
+    return handle
+
+
+def _asset(name: str, content_type: str) -> web.Handler:
+    path = STATIC / name
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(path, headers={**ASSET_HEADERS, "Content-Type": content_type})
+
+    return handle
+
+
+def routes() -> list[web.RouteDef]:
+    table = [web.get(route, _page(name)) for route, name in PAGES.items()]
+    table += [web.get(route, _asset(name, kind)) for route, (name, kind) in ASSETS.items()]
+    return table

@@ -1,0 +1,1 @@
+"""Developer tools: simulators of citizens' devices for the local gateway."""

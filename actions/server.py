@@ -21,6 +21,10 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app("actions", cors_origins=None)
+    # Sanic closes a connection that sends no request within 5 s; an overloaded
+    # Rasa can stall that long between connecting and writing, and the action's
+    # events are then lost (measured by make bench-gateway).
+    app.config.KEEP_ALIVE_TIMEOUT = 75
     # Load the content once before serving, so the first citizen does not wait.
     from actions import content, language
 

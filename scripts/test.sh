@@ -36,4 +36,8 @@ $RASA_PY -W ignore::DeprecationWarning -m pytest -p no:cacheprovider tests/dialo
 
 step "tests of the gateway (Python 3.11)"
 if [ -f package.json ] && [ ! -d node_modules ]; then npm ci --no-audit --no-fund --loglevel=error; fi
-$GW_PY -m pytest -p no:cacheprovider tests/channels "$@"
+# Two runs: the fast tests first, then those that drive a browser or the real
+# dialogue core (they share one Rasa start-up). A hang fails after --timeout.
+$GW_PY -m pytest -p no:cacheprovider --timeout 240 tests/channels --ignore=tests/channels/browser \
+  -k "not e2e" "$@"
+$GW_PY -m pytest -p no:cacheprovider --timeout 300 tests/channels -k "e2e or browser" "$@"

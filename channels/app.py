@@ -41,6 +41,7 @@ from channels.metrics import Metrics
 from channels.outbox import OutboxSender, RateLimiter
 from channels.scripts import Scripts
 from channels.settings import Settings
+from channels.tasks import cancel_until_done
 from channels.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -186,20 +187,6 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
              ", ".join(c.value for c in app[ADAPTERS]) or "no channel")
     yield
     await cancel_until_done(task)
-
-
-async def cancel_until_done(task: asyncio.Task[object], patience_s: float = 1.0) -> None:
-    """Cancel ``task`` and wait for it, cancelling again if it swallowed the cancellation.
-
-    A cancellation that lands inside a redis-py command or an ``asyncio.wait_for``
-    can be lost (seen with redis-py 8 on Python 3.11), which would make shutdown
-    wait forever.
-    """
-    while not task.done():
-        task.cancel()
-        await asyncio.wait([task], timeout=patience_s)
-    if not task.cancelled() and task.exception() is not None:
-        log.warning("%s ended with %s", task.get_name(), type(task.exception()).__name__)
 
 
 def create_app(settings: Settings) -> web.Application:

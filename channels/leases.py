@@ -32,6 +32,7 @@ from channels.errors import describe
 from channels.keys import Keys
 from channels.metrics import Metrics
 from channels.scripts import Scripts
+from channels.tasks import cancel_until_done
 
 log = logging.getLogger(__name__)
 
@@ -193,12 +194,7 @@ class LeaseKeeper:
                 h.task.cancel()
         if held:
             _, pending = await asyncio.wait([h.task for h in held], timeout=self._grace_s)
-            # Cancel again until done: a cancellation landing inside a redis-py
-            # command can be lost, and one lost cancellation must not hang shutdown.
-            while pending:
-                for task in pending:
-                    task.cancel()
-                _, pending = await asyncio.wait(pending, timeout=1.0)
+            await cancel_until_done(*pending)
             await asyncio.gather(*(h.task for h in held), return_exceptions=True)
         with contextlib.suppress(RedisError):
             for h in held:

@@ -54,10 +54,11 @@ from channels.adapter import AdapterDeps, Capabilities, Delivery, RenderContext,
 from channels.adapters.telegram import render as rendering
 from channels.adapters.telegram import texts, wire
 from channels.adapters.telegram.botapi import SECRET_HEADER, WEBHOOK_PATH, delivery_error, make_bot
-from channels.adapters.telegram.polling import Poller, cancel_until_done
+from channels.adapters.telegram.polling import Poller
 from channels.messages import Channel, InboundMessage, Media, Outbound, Response, Text
 from channels.pseudonym import conversation_id, message_id
 from channels.scripts import Scripts
+from channels.tasks import cancel_until_done
 from channels.texts import pick
 
 if TYPE_CHECKING:

@@ -36,6 +36,7 @@ from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, Telegr
 from channels.adapters.telegram import wire
 from channels.adapters.telegram.botapi import ALLOWED_UPDATES, retry_after_seconds
 from channels.errors import BadRequest
+from channels.tasks import cancel_until_done
 
 if TYPE_CHECKING:
     from telegram import Update
@@ -55,16 +56,6 @@ def stop_if_cancelled() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
-
-
-async def cancel_until_done(*tasks: asyncio.Task[None]) -> None:
-    """Cancel and wait, cancelling again while a task still runs (a cancellation lost inside a
-    redis-py command must not hang the shutdown)."""
-    pending = {task for task in tasks if not task.done()}
-    while pending:
-        for task in pending:
-            task.cancel()
-        _, pending = await asyncio.wait(pending, timeout=1.0)
 
 
 class Poller:

@@ -15,7 +15,7 @@ MODELS = ROOT / "models"
 # What a trained model depends on. Code of our own NLU components counts too.
 TRAINING_INPUTS = (
     "config.yml",
-    "bot/domain.yml",
+    "bot/domain",
     "bot/data",
     "nlu_data/topics",
     "bot/components",

@@ -21,7 +21,7 @@ step "rasa data validate --fail-on-warnings"
 log=$(mktemp)
 rc=0
 $RASA_PY -W ignore::DeprecationWarning -m rasa data validate --fail-on-warnings \
-  --config config.yml --domain bot/domain.yml --data nlu_data/topics bot/data >"$log" 2>&1 || rc=$?
+  --config config.yml --domain bot/domain --data nlu_data/topics bot/data >"$log" 2>&1 || rc=$?
 grep -v -E "DeprecationWarning|declare_namespace|pkg_resources|xla_computation|Implementing implicit|^\s*$" "$log" || true
 rm -f "$log"
 [ "$rc" -eq 0 ] || { echo "rasa data validate failed (exit $rc)"; exit 1; }

@@ -29,7 +29,7 @@ def train(nlu_data: list[str], out: Path, tag: str) -> Path:
     command = [
         str(RASA_PYTHON), "-m", "rasa", "train",
         "--config", "config.yml",
-        "--domain", "bot/domain.yml",
+        "--domain", "bot/domain",
         "--data", *nlu_data, "bot/data",
         "--out", str(out),
         "--fixed-model-name", name,

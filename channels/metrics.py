@@ -1,16 +1,20 @@
 """Prometheus metrics of one gateway process.
 
 Each process gets its own registry (not prometheus_client's global one), so
-apps created in tests do not collide. Counters are per process; the queue
-depths and the dead-letter count are read from Redis at scrape time, so
-they describe the whole deployment.
+apps created in tests do not collide. The queue depths and the dead-letter
+count are read from Redis at scrape time, so they describe the whole
+deployment. When ``python -m channels`` runs worker processes it sets
+``PROMETHEUS_MULTIPROC_DIR`` before anything imports prometheus_client, so
+every process of that gateway writes its counters there and ``/metrics`` of
+the web process reports their sums (prometheus_client's multiprocess mode).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
 from channels.messages import Channel
 
@@ -42,14 +46,16 @@ class Metrics:
             "gateway_dialogue_failures", "Failed dialogue core attempts", ["kind"], registry=r)
         self.inbound_depth = Gauge(
             "gateway_inbound_queue_depth", "Inbound messages not yet processed, per partition",
-            ["partition"], registry=r)
+            ["partition"], registry=r, multiprocess_mode="mostrecent")
         self.outbox_depth = Gauge(
             "gateway_outbox_queue_depth", "Outbound items not yet delivered, per channel", ["channel"],
-            registry=r)
+            registry=r, multiprocess_mode="mostrecent")
         self.dead_letter_depth = Gauge(
-            "gateway_dead_letter_stream_length", "Entries in the dead-letter stream", registry=r)
+            "gateway_dead_letter_stream_length", "Entries in the dead-letter stream", registry=r,
+            multiprocess_mode="mostrecent")
         self.partitions_held = Gauge(
-            "gateway_partitions_held", "Inbound partitions leased by this process", registry=r)
+            "gateway_partitions_held", "Inbound partitions leased by this gateway's processes",
+            registry=r, multiprocess_mode="livesum")
         # SMS and WhatsApp through Twilio (channels/adapters/twilio/)
         self.twilio_delivery_status = Counter(
             "gateway_twilio_delivery_status", "Twilio status callbacks that moved a message to a final "
@@ -72,4 +78,8 @@ class Metrics:
         self.dead_letter_depth.set(dead)
 
     def render(self) -> bytes:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            merged = CollectorRegistry()
+            multiprocess.MultiProcessCollector(merged)
+            return generate_latest(merged)
         return generate_latest(self.registry)

@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     gateway_redis_prefix: str = Field("gw", pattern=r"^[A-Za-z0-9_.\-]{1,40}$")
     gateway_partitions: int = Field(32, ge=1, le=1024)
     gateway_run_workers: bool = True
+    # ``python -m channels``: processes that run the turns and senders beside the web process
+    # (0: everything in one process). They run at a lower CPU priority (nice), so acknowledging
+    # webhooks never waits behind turn processing, which is queued durably anyway.
+    gateway_worker_processes: int = Field(1, ge=0, le=64)
+    gateway_worker_nice: int = Field(10, ge=0, le=19)
     gateway_lease_ttl_ms: int = Field(15_000, ge=300, le=600_000)
     gateway_dedupe_ttl_s: int = Field(3 * 24 * 3600, ge=60)
     gateway_offer_ttl_s: int = Field(30 * 24 * 3600, ge=60)

@@ -93,7 +93,10 @@ async def test_two_gateways_keep_every_conversations_order(spawn, http, core, si
 async def test_sigterm_stops_cleanly_and_hands_over_at_once(spawn, http, rdb, prefix) -> None:
     process = spawn(gateway_partitions=2, gateway_lease_ttl_ms=60_000)
     await process.ready(http)
-    await asyncio.sleep(0.3)
+    for _ in range(100):  # the worker process takes its leases once it has started
+        if [key async for key in rdb.scan_iter(match=f"{prefix}:lease:*")]:
+            break
+        await asyncio.sleep(0.1)
     assert [key async for key in rdb.scan_iter(match=f"{prefix}:lease:*")]
     assert await process.terminate() == 0
     assert [key async for key in rdb.scan_iter(match=f"{prefix}:lease:*")] == []

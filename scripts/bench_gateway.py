@@ -32,9 +32,10 @@ redis-server with a temporary data folder, its own gateway settings (only the
 
 Percentiles are nearest-rank. stderr also shows the CPU each process used
 per message and how much other processes took meanwhile (the figures of a
-shared 2-core machine mean little without that). ``--split`` runs the fake-core
-part with the webhooks in a process of their own (GATEWAY_RUN_WORKERS=false)
-in front of one running the workers. Every process is stopped on exit,
+shared 2-core machine mean little without that). The gateway runs as
+``make run`` runs it: a web process and GATEWAY_WORKER_PROCESSES worker
+processes at lower CPU priority; ``--worker-processes 0`` runs everything in
+one process for comparison. Every process is stopped on exit,
 Ctrl-C or error; on error the logs are kept and their folder named.
 """
 
@@ -110,6 +111,23 @@ def process_cpu_s(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICK  # utime, stime
+
+
+def worker_processes(pid: int, wait_s: float = 30.0) -> list[int]:
+    """The gateway's worker processes (its children), once as many as configured have started."""
+    expected = int(os.environ.get("GATEWAY_WORKER_PROCESSES", "1"))
+    deadline = time.monotonic() + wait_s
+    while True:
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    children.append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        if len(children) >= expected or time.monotonic() > deadline:
+            return sorted(children)
+        time.sleep(0.1)
 
 
 def machine_busy_s() -> float:
@@ -282,8 +300,7 @@ class GatewayConfig:
     pseudonym_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
 
-def start_gateway(stack: st.Stack, config: GatewayConfig, log: Path,
-                  run_workers: bool = True) -> GatewayUnderTest:
+def start_gateway(stack: st.Stack, config: GatewayConfig, log: Path) -> GatewayUnderTest:
     """``python -m channels`` with default tuning and only the ``test`` channel on.
 
     Channel credentials a developer's .env may hold are blanked, so the
@@ -306,7 +323,6 @@ def start_gateway(stack: st.Stack, config: GatewayConfig, log: Path,
         "INTERNAL_HOST": LOOPBACK,
         "INTERNAL_PORT": str(internal_port),
         "PUBLIC_BASE_URL": f"http://{LOOPBACK}:{port}",
-        "GATEWAY_RUN_WORKERS": "true" if run_workers else "false",
         "TELEGRAM_BOT_TOKEN": "",
         "TWILIO_ACCOUNT_SID": "",
         "TWILIO_AUTH_TOKEN": "",
@@ -466,12 +482,9 @@ def run_fake_phase(stacks: list[st.Stack], redis: Redis, work: Path, args: argpa
         core_url, sink_url = f"http://{LOOPBACK}:{core_port}", f"http://{LOOPBACK}:{sink_port}"
         config = GatewayConfig(redis.url, "benchfake", core_url, core_token, core_url, f"{sink_url}/")
         pids = {"fake core + sink": fakes_pid, "redis": redis.pid}
-        if args.split:
-            # a webhook-only process in front of one that runs the workers and senders
-            pids["gateway workers"] = start_gateway(phase, config, work / "gateway-workers.log").pid
-            gateway = start_gateway(phase, config, work / "gateway-fake.log", run_workers=False)
-        else:
-            gateway = start_gateway(phase, config, work / "gateway-fake.log")
+        gateway = start_gateway(phase, config, work / "gateway-fake.log")
+        for number, pid in enumerate(worker_processes(gateway.pid)):
+            pids[f"gateway worker {number}"] = pid
         cpu = CpuMeter({"gateway": gateway.pid, **pids})
         return asyncio.run(measure_fake(gateway, sink_url, questions, args.rate, args.duration,
                                         args.conversations, cpu))
@@ -687,8 +700,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--real-messages", type=int, default=6, help="questions per conversation")
     parser.add_argument("--rounds", type=int, default=2, help="real core: ABBA rounds the questions "
                         "are split into")
-    parser.add_argument("--split", action="store_true", help="fake core: webhooks in a process of their "
-                        "own (GATEWAY_RUN_WORKERS=false) in front of one running the workers")
+    parser.add_argument("--worker-processes", type=int, help="GATEWAY_WORKER_PROCESSES of the gateway "
+                        "under test (default: the gateway's default, 1; 0 = one process)")
     parser.add_argument("--only", choices=("fake", "real"), help="run one part (the JSON then has one key)")
     parser.add_argument("--serve-fakes", nargs=2, type=int, metavar=("CORE_PORT", "SINK_PORT"),
                         help=argparse.SUPPRESS)
@@ -707,6 +720,8 @@ def report_targets(result: dict[str, dict[str, float]]) -> None:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if args.worker_processes is not None:
+        os.environ["GATEWAY_WORKER_PROCESSES"] = str(args.worker_processes)
     if args.serve_fakes:
         asyncio.run(serve_fakes(*args.serve_fakes, os.environ["BENCH_FAKE_CORE_TOKEN"]))
         return 0

@@ -31,7 +31,7 @@ tune-oos: setup
 	@$(RASA_PY) scripts/eval_nlu.py --tune
 
 bench-nlu-clinc: setup
-	@$(RASA_PY) scripts/bench_clinc.py
+	@$(RASA_PY) scripts/bench_clinc.py $(ARGS)
 
 bench-gateway: setup
 	@$(GW_PY) scripts/bench_gateway.py

@@ -29,6 +29,7 @@ from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
+from channels import handoff_watch, notify
 from channels.adapter import AdapterDeps, ChannelAdapter, WebhookRequest
 from channels.adapters import enabled_adapters
 from channels.dialogue import DialogueClient, Offers
@@ -180,6 +181,7 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
     for channel, adapter in app[ADAPTERS].items():
         sender = OutboxSender(adapter, redis, keys, settings, metrics, consumer)
         jobs.append(Job(f"sender {channel.value}", keys.sender_lease(channel), sender.run, balanced=False))
+    jobs.append(handoff_watch.job(settings, redis, app[SCRIPTS], keys, app[ADAPTERS]))
     keeper = LeaseKeeper(redis, app[SCRIPTS], keys, consumer, jobs, settings.gateway_lease_ttl_ms, metrics)
     app[KEEPER] = keeper
     task = asyncio.create_task(keeper.run(), name="lease keeper")
@@ -271,4 +273,6 @@ def create_internal_app(settings: Settings, public: web.Application) -> web.Appl
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    notifier = notify.Notifier(settings, public[REDIS], public[SCRIPTS], public[KEYS], public[ADAPTERS])
+    app.router.add_routes(notify.routes(notifier, settings))
     return app

@@ -38,6 +38,20 @@ class Unauthenticated(GatewayError):
     public_message = "unauthenticated"
 
 
+class BearerRequired(GatewayError):
+    """An internal API caller (the case service) sent no or a wrong bearer token (401)."""
+
+    status = 401
+    public_message = "missing or wrong bearer token"
+
+
+class NotFound(GatewayError):
+    """The thing named in the path is unknown, e.g. a conversation without address (404)."""
+
+    status = 404
+    public_message = "not found"
+
+
 class BadRequest(GatewayError):
     """The body or its fields are malformed (400, nothing stored)."""
 

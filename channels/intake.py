@@ -71,6 +71,7 @@ class Intake:
         """Queue (or answer at once) one message; raises redis errors for the caller to map to 503."""
         conversation, mid = self.ids(message)
         channel = message.channel.value
+        await self._remember_address(message, conversation)
         match = emergency.detect(message.text, message.language_hint)
         if match is not None:
             duplicate = not await self._answer_emergency(message, conversation, mid, match)
@@ -96,6 +97,14 @@ class Intake:
         else:
             self._metrics.messages_in.labels(channel=channel).inc()
         return Accepted(mid, conversation, duplicate, match is not None)
+
+    async def _remember_address(self, message: InboundMessage, conversation: str) -> None:
+        """Where staff replies and case notifications go (``notify.py``); refreshed with every message."""
+        key = self._keys.address(conversation)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, mapping={"channel": message.channel.value, "user": message.channel_user_id})
+            pipe.expire(key, self._settings.gateway_address_ttl_s)
+            await pipe.execute()
 
     async def _answer_emergency(self, message: InboundMessage, conversation: str, mid: str,
                                 match: emergency.EmergencyMatch) -> bool:

@@ -67,6 +67,35 @@ class Keys:
     def language(self, conversation: str) -> str:
         return f"{self.prefix}:lang:{conversation}"
 
+    def address(self, conversation: str) -> str:
+        """Hash ``channel``, ``user``: where staff replies and notifications go (personal data, TTL)."""
+        return f"{self.prefix}:addr:{conversation}"
+
+    # live handoff to staff (channels/handoff.py)
+    def handoff(self, conversation: str) -> str:
+        return f"{self.prefix}:handoff:{conversation}"
+
+    @property
+    def handoff_queue(self) -> str:
+        """Sorted set of waiting conversations, score = since (ms)."""
+        return f"{self.prefix}:handoff:queue"
+
+    @property
+    def handoff_held(self) -> str:
+        """Sorted set of conversations staff hold, score = taken at (ms)."""
+        return f"{self.prefix}:handoff:held"
+
+    def handoff_log(self, conversation: str) -> str:
+        return f"{self.prefix}:handoff:log:{conversation}"
+
+    def handoff_logged(self, message_id: str) -> str:
+        """Marker: this inbound message is already in a transcript (value: whether it was acknowledged)."""
+        return f"{self.prefix}:handoff:logged:{message_id}"
+
+    @property
+    def handoff_watch_lease(self) -> str:
+        return f"{self.prefix}:lease:handoff-watch"
+
     # adapters
     def rate(self, name: str) -> str:
         return f"{self.prefix}:rate:{name}"

@@ -135,6 +135,23 @@ class Settings(BaseSettings):
     rasa_retry_max_s: float = Field(15.0, gt=0)
     rasa_delay_notice_after_s: float = Field(20.0, ge=0)
     rasa_give_up_after_s: float = Field(24 * 3600.0, gt=0)
+    # Several Rasa instances (comma separated; default: RASA_URL alone). A conversation always goes to
+    # the same one (rendezvous hashing, channels/rasa_ring.py) and moves only while that one is down.
+    rasa_urls: Annotated[list[HttpUrl], NoDecode] = Field(default_factory=list)
+    rasa_down_after_failures: int = Field(2, ge=1, le=100)  # failed requests in a row that mark one down
+    rasa_probe_after_s: float = Field(5.0, gt=0)  # how often a down instance is tried again
+
+    @field_validator("rasa_urls", mode="before")
+    @classmethod
+    def _split_rasa_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def rasa_instances(self) -> list[str]:
+        """RASA_URLS, or RASA_URL when that is empty."""
+        return list(dict.fromkeys(self.rasa_urls)) or [self.rasa_url]
 
     # --- outbox ---
     outbox_max_attempts: int = Field(8, ge=1, le=100)

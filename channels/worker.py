@@ -42,6 +42,8 @@ from channels import outbox, streams, texts
 from channels.adapter import ChannelAdapter, RenderContext
 from channels.dialogue import DialogueClient, Offers, TurnRequest
 from channels.errors import DialogueRejected, DialogueUnavailable, describe
+from channels.handoff import Handoffs
+from channels.handoff_gate import HandoffGate
 from channels.keys import GROUP, Keys
 from channels.leases import Job, LeaseHandle, LeaseLost
 from channels.messages import Channel, InboundMessage, Outbound, QueuedMessage, Response, Text
@@ -67,6 +69,7 @@ class Worker:
         self._offers = offers
         self._metrics = metrics
         self._consumer = consumer
+        self._handoff = HandoffGate(Handoffs(redis, keys, settings.handoff_ttl_s), offers)
 
     def jobs(self) -> list[Job]:
         return [Job(f"partition {p}", self._keys.partition_lease(p),
@@ -109,6 +112,8 @@ class Worker:
             await self._commit(handle, partition, entry_id, None, [], reason, fields)
             return
         try:
+            if await self._handoff_turn(partition, handle, entry_id, fields, queued, adapter):
+                return
             await self._turn(partition, handle, entry_id, fields, queued, adapter)
         except (RedisError, LeaseLost):
             raise  # the entry stays pending and is processed again by the next holder
@@ -154,6 +159,21 @@ class Worker:
         self._metrics.turn_seconds.observe(time.monotonic() - started)
         log.info("answered mid=%s conv=%s partition=%d items=%d new=%d%s", queued.message_id, conversation,
                  partition, len(items), added, " (replayed)" if replayed else "")
+
+    async def _handoff_turn(self, partition: int, handle: LeaseHandle, entry_id: str, fields: dict[str, str],
+                            queued: QueuedMessage, adapter: ChannelAdapter) -> bool:
+        """While staff have the conversation: transcript instead of Rasa (``handoff_gate.py``)."""
+        language = await self._language(queued)
+        responses = await self._handoff.route(queued, not adapter.capabilities.buttons, language)
+        if responses is None:
+            return False
+        message = queued.message
+        bodies = adapter.render(responses, RenderContext(queued.conversation_id, language))
+        items = [Outbound(message.channel, message.channel_user_id, queued.conversation_id, queued.message_id,
+                          f"h{index}", body) for index, body in enumerate(bodies)]
+        await self._commit(handle, partition, entry_id, message.channel, items, "", fields)
+        log.info("handoff mid=%s conv=%s items=%d", queued.message_id, queued.conversation_id, len(items))
+        return True
 
     @staticmethod
     def _metadata(message: InboundMessage, adapter: ChannelAdapter) -> dict[str, Any]:

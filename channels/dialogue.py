@@ -42,6 +42,7 @@ from channels.errors import DialogueRejected, DialogueUnavailable
 from channels.keys import Keys
 from channels.messages import Buttons, Channel, InboundMessage, Response, responses_from_connector
 from channels.metrics import Metrics
+from channels.rasa_ring import RasaRing
 from channels.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -137,23 +138,29 @@ class DialogueClient:
         self._http = http
         self._settings = settings
         self._metrics = metrics
-        self._url = f"{settings.rasa_url}/webhooks/gateway/webhook"
+        self._ring = RasaRing(settings.rasa_instances, settings.rasa_down_after_failures,
+                              settings.rasa_probe_after_s)
         self._headers = {"Authorization": f"Bearer {settings.rasa_token.get_secret_value()}"}
         self._timeout = aiohttp.ClientTimeout(total=settings.rasa_timeout_s)
 
     async def turn(self, request: TurnRequest) -> TurnReply:
-        """One attempt. Raises DialogueUnavailable (retry) or DialogueRejected (do not)."""
+        """One attempt, on the conversation's Rasa instance (``rasa_ring.py``).
+        Raises DialogueUnavailable (retry) or DialogueRejected (do not)."""
+        url = await self._instance(request.sender)
         try:
-            async with self._http.post(self._url, json=request.body(), headers=self._headers,
-                                       timeout=self._timeout) as reply:
+            async with self._http.post(f"{url}/webhooks/gateway/webhook", json=request.body(),
+                                       headers=self._headers, timeout=self._timeout) as reply:
                 status = reply.status
                 raw = await reply.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
+            self._ring.failed(url)
             self._metrics.dialogue_failures.labels(kind="unreachable").inc()
             raise DialogueUnavailable(f"dialogue core unreachable: {type(exc).__name__}") from exc
         if status >= 500:
+            self._ring.failed(url)
             self._metrics.dialogue_failures.labels(kind="5xx").inc()
             raise DialogueUnavailable(f"dialogue core answered {status}")
+        self._ring.succeeded(url)
         if status != 200:
             self._metrics.dialogue_failures.labels(kind="4xx").inc()
             raise DialogueRejected(f"dialogue core answered {status}: {_error_of(raw)}")
@@ -199,14 +206,32 @@ class DialogueClient:
                 await asyncio.sleep(pause)
                 attempt += 1
 
-    async def ready(self) -> bool:
-        """Whether the connector answers (its GET route needs no token)."""
+    async def _instance(self, sender: str) -> str:
+        """The sender's instance; one marked down is probed first when it is due, and skipped
+        (its conversations use their next choice) while the probe fails."""
+        for _ in self._ring.urls:
+            route = self._ring.route(sender)
+            if not route.probe:
+                return route.url
+            if await self._answers(route.url):
+                log.info("Rasa instance %s answers again", route.url)
+                self._ring.succeeded(route.url)
+                return route.url
+        return self._ring.route(sender).url
+
+    async def _answers(self, url: str) -> bool:
+        """Whether the connector at ``url`` answers (its GET route needs no token)."""
         try:
-            async with self._http.get(f"{self._settings.rasa_url}/webhooks/gateway/",
+            async with self._http.get(f"{url}/webhooks/gateway/",
                                       timeout=aiohttp.ClientTimeout(total=3)) as reply:
                 return reply.status == 200
         except (aiohttp.ClientError, TimeoutError):
             return False
+
+    async def ready(self) -> bool:
+        """Whether at least one Rasa instance answers (the others' conversations then move)."""
+        answers = await asyncio.gather(*(self._answers(url) for url in self._ring.urls))
+        return any(answers)
 
 
 def _error_of(raw: bytes) -> str:

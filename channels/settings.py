@@ -159,6 +159,12 @@ class Settings(BaseSettings):
     outbox_retry_max_s: float = Field(300.0, gt=0)
     outbox_max_in_flight: int = Field(1000, ge=1)
 
+    # --- staff side: notifications and live handoff (channels/notify.py, channels/handoff.py) ---
+    case_service_token: SecretStr | None = None  # bearer of /internal/v1 (the notify route is off without)
+    gateway_address_ttl_s: int = Field(30 * 24 * 3600, ge=60)  # how long a conversation's address is kept
+    handoff_max_wait_s: float = Field(600.0, gt=0)  # then a waiting citizen is offered a call-back, once
+    handoff_ttl_s: int = Field(24 * 3600, ge=60)  # a handoff without any message for this long ends
+
     @field_validator("webchat_allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

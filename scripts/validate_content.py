@@ -28,6 +28,9 @@ LEICHTE_SPRACHE_REQUIRED = {
     "zustaendigkeit",
 }
 MIN_EXAMPLES = {"faq": {"de": 15, "en": 5, "uk": 3}, "other": {"de": 12, "en": 5}}
+# Dialogue-control intents with their own file in topics/ but no catalogue entry
+# (no answer of their own: the actions speak for them).
+CONTROL_INTENTS = {"abbrechen"}
 SMS_NEEDED_ABOVE = 320
 SMS_MAX = 300
 LANGS = {"de", "en", "uk"}
@@ -164,7 +167,7 @@ def validate(content_dir: Path) -> Report:
     catalogue = yaml.safe_load((content_dir / "catalogue.yml").read_text(encoding="utf-8"))
     topics = {t["id"]: t for t in catalogue["topics"]}
     files = {p.stem: p for p in (content_dir / "topics").glob("*.yml")}
-    for extra in sorted(set(files) - set(topics)):
+    for extra in sorted(set(files) - set(topics) - CONTROL_INTENTS):
         report.error(str(files[extra]), "no topic with this id in catalogue.yml")
     seen: dict[str, str] = {}
     for topic_id, topic in topics.items():
@@ -172,6 +175,11 @@ def validate(content_dir: Path) -> Report:
             report.error(f"topics/{topic_id}.yml", "missing: every catalogue topic needs a file")
             continue
         check_topic(files[topic_id], topic, seen, report)
+    for control in sorted(CONTROL_INTENTS):
+        if control not in files:
+            report.error(f"topics/{control}.yml", "missing: the dialogue-control intent needs a file")
+            continue
+        check_topic(files[control], {"id": control, "kind": "control"}, seen, report)
     for name in ("municipalities.yml", "authorities.yml"):
         path = content_dir / "directory" / name
         try:

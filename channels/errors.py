@@ -66,6 +66,31 @@ class PayloadTooLarge(GatewayError):
     public_message = "payload too large"
 
 
+class SessionRequired(GatewayError):
+    """No valid web chat session token (401): the widget must open a session first."""
+
+    status = 401
+    public_message = "session required"
+
+
+class UnsupportedMediaType(GatewayError):
+    """An upload that is not one of the accepted image types, judged by its bytes (415)."""
+
+    status = 415
+    public_message = "unsupported media type"
+
+
+class TooManyRequests(GatewayError):
+    """A per-session limit is reached (429); ``retry_after`` in seconds."""
+
+    status = 429
+    public_message = "too many requests"
+
+    def __init__(self, reason: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
 class Unavailable(GatewayError):
     """A dependency (Redis) is down; the channel should retry later (503)."""
 

@@ -161,6 +161,26 @@ class Custom:
 Response = Text | Buttons | Image | Link | Custom
 
 
+class Request(StrEnum):
+    """What the bot asks the citizen to send: ``custom: {"request": "location" | "photo"}``.
+
+    Each channel renders it its own way (a button in the web chat, a reply
+    keyboard on Telegram, a sentence on SMS); see ``channels/README.md``."""
+
+    LOCATION = "location"
+    PHOTO = "photo"
+
+
+def request_of(response: Response) -> Request | None:
+    """The request a response carries, or None (also for unknown request names)."""
+    if not isinstance(response, Custom):
+        return None
+    try:
+        return Request(str(response.data.get("request")))
+    except ValueError:
+        return None
+
+
 def _button(raw: Mapping[str, Any]) -> Button | Link | None:
     title = str(raw.get("title") or "").strip()
     payload = raw.get("payload")

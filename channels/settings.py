@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     webchat_session_secret: SecretStr | None = None
     webchat_session_ttl_s: int = Field(30 * 24 * 3600, ge=300)  # a token older than this starts anew
     webchat_history_ttl_s: int = Field(24 * 3600, ge=60)  # chat history kept after the last message
+    # Photos from the web chat (POST /webchat/upload) are stored by the case service's /api/v1/media
+    # (bearer CASE_SERVICE_TOKEN; uploads are off without it), which takes at most 5 MB.
+    webchat_upload_max_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=5 * 1024 * 1024)
+    webchat_uploads_per_hour: int = Field(20, ge=1, le=1000)  # photos per web chat session and hour
+    case_service_url: HttpUrl = "http://127.0.0.1:8081"
 
     # --- the test channel (tests and benchmarks only; off unless its token is set) ---
     test_channel_token: SecretStr | None = None

@@ -211,8 +211,8 @@ def echo(body: dict[str, Any]) -> list[dict[str, Any]]:
             {"title": "Führerschein umtauschen (langer Payload)",
              "payload": '/faq{"topic":"fuehrerschein_umtausch","hinweis":"ein Payload über 64 Bytes"}'}]}]
     if "schaden" in text:
-        return [{"custom": {"request_location": True,
-                            "text": "Wo genau ist der Schaden? Senden Sie Ihren Standort."}}]
+        return [{"text": "Wo genau ist der Schaden? Senden Sie Ihren Standort.",
+                 "custom": {"request": "location"}}]
     return [{"text": f"Echo: {body['text']} <escaped> & https://www.maerkischer-kreis.de"}]
 
 

@@ -133,18 +133,33 @@ def test_buttons_without_text_get_a_prompt_in_the_citizens_language(language, pr
     assert body["text"] == prompt
 
 
-def test_location_request_uses_its_prompt_or_a_default() -> None:
-    [own] = render([Custom({"request_location": True, "text": "Wo ist der Schaden? <genau>"})])
-    assert parse_html(own["text"])[0] == "Wo ist der Schaden? <genau>"
-    assert own["request_location"] == "📍 Standort senden"
-    [default] = render([Custom({"request_location": True})], "en")
-    assert default["request_location"] == "📍 Send location" and "location" in default["text"]
+def test_a_location_request_puts_a_one_time_location_button_on_the_question() -> None:
+    question = Text("Wo ist der Schaden? <genau>")
+    [ask] = render([question, Custom({"request": "location"})])
+    assert parse_html(ask["text"])[0] == "Wo ist der Schaden? <genau>"
+    assert ask["request_location"] == "📍 Standort senden"
+    # A question with inline buttons keeps them; the location button comes with its own prompt.
+    skip = Buttons("Wo ist der Schaden?", (Button("Ohne Ort weiter", "/skip"),))
+    with_buttons, own = render([skip, Custom({"request": "location"})], "en")
+    assert "request_location" not in with_buttons and with_buttons["inline_keyboard"]
+    assert own["request_location"] == "📍 Send location" and "location" in own["text"]
+    # Alone, the request brings its default prompt.
+    [alone] = render([Custom({"request": "location"})])
+    assert alone["request_location"] == "📍 Standort senden" and "Standort senden" in alone["text"]
+
+
+def test_a_photo_request_says_where_the_paperclip_is() -> None:
+    question, hint = render([Text("Haben Sie ein Foto?"), Custom({"request": "photo"})])
+    assert "request_location" not in question and "inline_keyboard" not in question
+    assert "Büroklammer" in hint["text"] and "request_location" not in hint
+    [english] = render([Custom({"request": "photo"})], "en")
+    assert "paperclip" in english["text"]
 
 
 def test_images_are_photos_and_unknown_custom_data_is_left_out() -> None:
     bodies = render([Image("https://www.maerkischer-kreis.de/karte.png", "Karte < Lüdenscheid >"),
                      Image("data:image/png;base64,xxx"), Custom({"something": "else"}),
-                     Custom({"request_location": "yes"})])
+                     Custom({"request": "video"}), Custom({"request_location": True})])
     assert bodies == [{"method": "sendPhoto", "photo": "https://www.maerkischer-kreis.de/karte.png",
                        "caption": "Karte &lt; Lüdenscheid &gt;"}]
 

@@ -79,8 +79,8 @@ async def test_buttons_are_an_inline_keyboard_under_the_text(gateway, api, core,
 
 
 async def test_a_location_request_is_a_reply_keyboard_with_request_location(gateway, api, core, http):
-    core.responder = answer({"custom": {"request_location": True,
-                                        "text": "Wo genau ist das? Senden Sie Ihren Standort."}})
+    core.responder = answer({"text": "Wo genau ist das? Senden Sie Ihren Standort.",
+                             "custom": {"request": "location"}})
     erika = Citizen(api, 4711)
     assert await post(http, gateway, erika.text("Ich möchte ein Schlagloch melden")) == 200
     await api.wait_for(lambda: len(api.sent) == 1)

@@ -143,7 +143,7 @@ async def test_a_shared_location_and_a_photo_reach_the_core_as_location_and_medi
     assert location["text"] == "[Standort]"
     assert location["metadata"]["location"] == {"lat": 51.2194, "lon": 7.6394}
     assert photo["text"] == "Schlagloch hier"
-    assert photo["metadata"]["media"] == [{"url": "tg-file:AgACAgIAAxkBAAIBw2photo",
+    assert photo["metadata"]["media"] == [{"url": "telegram:AgACAgIAAxkBAAIBw2photo",
                                            "content_type": "image/jpeg"}]
     assert api.calls_of("getFile") == [], "a file id is resolved only when needed"
 
@@ -151,13 +151,13 @@ async def test_a_shared_location_and_a_photo_reach_the_core_as_location_and_medi
 async def test_a_photo_is_resolved_to_a_download_only_when_asked(gateway, api):
     api.add_file("AgACAgIAAxkBAAIBw2photo", b"\xff\xd8jpeg bytes")
     adapter = gateway.public[ADAPTERS][Channel.TELEGRAM]
-    media = Media("tg-file:AgACAgIAAxkBAAIBw2photo", "image/jpeg")
+    media = Media("telegram:AgACAgIAAxkBAAIBw2photo", "image/jpeg")
     url = await adapter.media_url(media)
     assert url == f"{api.base}/file/bot{TOKEN}/photos/AgACAgIAAxkBAAIBw2photo.jpg"
     assert await adapter.download_media(media) == b"\xff\xd8jpeg bytes"
     assert [c.params["file_id"] for c in api.calls_of("getFile")] == ["AgACAgIAAxkBAAIBw2photo"] * 2
     with pytest.raises(BadRequest):
-        await adapter.media_url(Media("tg-file:unknown"))
+        await adapter.media_url(Media("telegram:unknown"))
     with pytest.raises(BadRequest):
         await adapter.media_url(Media("https://example.org/a.jpg"))
 

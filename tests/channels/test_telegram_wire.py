@@ -96,7 +96,7 @@ def test_the_kinds_of_updates_a_citizen_sends() -> None:
     assert read["location"].message is not None and read["location"].message.location == Location(51.35, 7.69)
     photo = read["photo"].message
     assert photo is not None and photo.text == "Schlagloch"
-    assert photo.media == (Media("tg-file:AgACAgIAAxkBphoto", "image/jpeg"),)  # the largest size
+    assert photo.media == (Media("telegram:AgACAgIAAxkBphoto", "image/jpeg"),)  # the largest size
     assert file_id_of(photo.media[0]) == "AgACAgIAAxkBphoto"
     bare = read["photo without caption"].message
     assert bare is not None and bare.text is None and bare.media
@@ -105,11 +105,24 @@ def test_the_kinds_of_updates_a_citizen_sends() -> None:
         assert read[kind].chat_id == "4711"
 
 
+def test_the_largest_photo_size_is_taken_whatever_the_order() -> None:
+    erika = Citizen(API, 4711)
+    sizes = [{"file_id": "big", "file_unique_id": "b", "file_size": 90000, "width": 1280, "height": 960},
+             {"file_id": "small", "file_unique_id": "s", "file_size": 1200, "width": 90, "height": 67},
+             {"file_id": "medium", "file_unique_id": "m", "file_size": 20000, "width": 320, "height": 240}]
+    read = read_update(erika.message(photo=sizes), None)
+    assert read.message is not None and read.message.media == (Media("telegram:big", "image/jpeg"),)
+    assert read.message.text is None
+
+
 def test_a_document_that_is_a_picture_is_media_other_documents_are_not_understood() -> None:
     erika = Citizen(API, 4711)
     picture = read_update(erika.message(document={"file_id": "BQACdoc", "file_unique_id": "u", "mime_type":
                                                   "image/png", "file_name": "schaden.png"}), None)
-    assert picture.message is not None and picture.message.media == (Media("tg-file:BQACdoc", "image/png"),)
+    assert picture.message is not None and picture.message.media == (Media("telegram:BQACdoc", "image/png"),)
+    heic = read_update(erika.message(document={"file_id": "BQACheic", "file_unique_id": "w",
+                                               "mime_type": "image/heic"}), None)
+    assert heic.message is None and heic.replies == (Reply.UNSUPPORTED,)  # the case service keeps no HEIC
     pdf = read_update(erika.message(document={"file_id": "BQACpdf", "file_unique_id": "v",
                                               "mime_type": "application/pdf"}), None)
     assert pdf.message is None and pdf.replies == (Reply.UNSUPPORTED,)

@@ -88,3 +88,27 @@ def test_whatsapp_long_text_is_split_at_twilios_limit_not_shortened() -> None:
     assert len(bodies) == 3 and all(len(b["text"]) <= 1600 for b in bodies)
     assert " ".join(b["text"] for b in bodies) == text.strip()
     assert not any(MORE_SUFFIX in b["text"] for b in bodies)
+
+
+def test_a_location_request_asks_for_the_address_by_sms_and_for_the_location_on_whatsapp() -> None:
+    question = Text("Wo ist der Schaden?")
+    [sms] = render_sms([question, Custom({"request": "location"})], 3)
+    assert sms["text"] == "Wo ist der Schaden?\nSchreiben Sie uns bitte die Adresse oder eine Ortsbeschreibung."
+    assert sms["encoding"] == "GSM-7" and sms["segments"] == 1
+    asked, hint = render_whatsapp([question, Custom({"request": "location"})])
+    assert asked["text"] == "Wo ist der Schaden?"
+    assert "Standort" in hint["text"] and "Büroklammer" in hint["text"]
+    [english] = render_whatsapp([Custom({"request": "location"})], "en")
+    assert "share your location" in english["text"]
+
+
+def test_a_photo_request_says_sms_cannot_carry_photos_and_whatsapp_can() -> None:
+    [sms] = render_sms([Text("Haben Sie ein Foto?"), Custom({"request": "photo"})], 3)
+    assert sms["text"].endswith("Fotos können Sie per SMS leider nicht senden.") and sms["encoding"] == "GSM-7"
+    [whatsapp] = render_whatsapp([Custom({"request": "photo", "text": "Haben Sie ein Foto?"})])
+    assert whatsapp["text"].startswith("Haben Sie ein Foto? Ein Foto senden Sie einfach hier im Chat")
+
+
+def test_unknown_requests_render_nothing() -> None:
+    assert render_sms([Custom({"request": "video"})], 3) == []
+    assert render_whatsapp([Custom({"request": None})]) == []

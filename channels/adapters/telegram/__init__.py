@@ -13,23 +13,16 @@ Settings: TELEGRAM_BOT_TOKEN (unset: the channel is off), TELEGRAM_MODE
 Webhook: ``POST /webhooks/telegram`` on the public port (webhook mode only).
 
 What citizens can send: text, edited text (a new message), inline button
-presses, a shared location, photos (kept as media ``tg-file:<file_id>``),
+presses, a shared location, photos (kept as media ``telegram:<file_id>``),
 ``/start`` (privacy notice + greeting), ``/hilfe``, ``/sprache``,
 ``/loeschen``. Stickers, voice messages and the like get one polite
 sentence; group chats and channel posts are ignored.
 
-**Asking for the location (for content and actions).** A response whose
-``custom`` payload is ``{"request_location": true, "text": "<prompt>"}``
-is shown on Telegram as the prompt with a one-tap "📍 Standort senden"
-reply keyboard; the citizen's answer arrives as a message with a location
-(metadata ``location`` in the connector request). Channels without such a
-button show the prompt text, so write the prompt so that it also works
-there ("Wo genau ist das? Senden Sie Ihren Standort oder nennen Sie Straße
-und Ort."). In a Rasa response::
-
-    - custom:
-        request_location: true
-        text: "Wo genau ist das? Senden Sie Ihren Standort oder nennen Sie Straße und Ort."
+**Asking for the location or a photo** (schema in ``channels/README.md``):
+a response with ``custom: {request: location}`` gets a one-tap "📍 Standort
+senden" one-time reply keyboard (on the question itself when it has no
+inline buttons); ``{request: photo}`` adds a sentence pointing to the
+paperclip. The answer arrives as a location or photo message.
 
 Redis keys of this channel (under GATEWAY_REDIS_PREFIX): ``tg:cb:<key>``
 long button payloads, ``lease:poll:telegram`` the poller's lease, and the

@@ -5,7 +5,7 @@ A body is our own small JSON (it waits in the outbox), one Bot API call each:
     {"method": "sendMessage", "text": <HTML>,
      "inline_keyboard": [[{"text": title, "callback_data": data}], ...],   # optional
      "stored_callbacks": {data: payload, ...},                             # optional
-     "request_location": <button label>}                                   # optional
+     "request_location": <button label>}          # optional: one-time reply keyboard
     {"method": "sendPhoto", "photo": <https URL>, "caption": <HTML>}        # caption optional
 
 Why each rule:
@@ -25,9 +25,13 @@ Why each rule:
   so that ``send`` can store it in Redis before the button exists. The key
   is a hash, not a counter, so rendering stays pure and deterministic (the
   outbox dedupes by item index) and every gateway process can resolve it.
-* A location request (``Custom`` ``{"request_location": true, "text": ...}``)
-  becomes a reply keyboard with one ``request_location`` button: on a phone
-  that is one tap instead of finding the attachment menu.
+* A location request (``custom: {"request": "location"}``) becomes a
+  one-time reply keyboard with one ``request_location`` button: on a phone
+  that is one tap instead of finding the attachment menu. It goes on the
+  question just before it (the bot's own words) unless that message already
+  has an inline keyboard - a message carries one keyboard only - and then
+  on a short prompt of its own. A photo request (``{"request": "photo"}``)
+  is a sentence saying where the paperclip is: bots cannot open the camera.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from html import escape
 from typing import Any
 
 from channels.adapters.telegram import texts
-from channels.messages import Buttons, Custom, Image, Link, Response, Text
+from channels.messages import Buttons, Custom, Image, Link, Request, Response, Text, request_of
 from channels.texts import pick
 
 MAX_TEXT = 4096
@@ -170,12 +174,20 @@ def _buttons(response: Buttons, language: str | None) -> list[dict[str, Any]]:
     return bodies
 
 
-def _location_request(data: Mapping[str, Any], language: str | None) -> list[dict[str, Any]]:
+def _request(request: Request, data: Mapping[str, Any], bodies: list[dict[str, Any]],
+             language: str | None) -> list[dict[str, Any]]:
+    """The bodies to add for a request; may put the location keyboard on the last body instead."""
     prompt = data.get("text")
-    prompt = prompt if isinstance(prompt, str) and prompt.strip() else pick(texts.LOCATION_PROMPT, language)
-    bodies = _text_bodies(prompt)
-    bodies[-1]["request_location"] = pick(texts.LOCATION_BUTTON, language)
-    return bodies
+    own = _text_bodies(prompt) if isinstance(prompt, str) and prompt.strip() else []
+    if request is Request.PHOTO:
+        return [*own, *_text_bodies(pick(texts.PHOTO_PROMPT, language))]
+    if not own and bodies and bodies[-1].get("method") == "sendMessage" \
+            and "inline_keyboard" not in bodies[-1] and "request_location" not in bodies[-1]:
+        bodies[-1]["request_location"] = pick(texts.LOCATION_BUTTON, language)
+        return []
+    own = own or _text_bodies(pick(texts.LOCATION_PROMPT, language))
+    own[-1]["request_location"] = pick(texts.LOCATION_BUTTON, language)
+    return own
 
 
 def _link(link: Link) -> str:
@@ -213,8 +225,8 @@ def _runs(responses: Sequence[Response]) -> Iterator[Response | list[Link]]:
 
 
 def render(responses: Sequence[Response], language: str | None = None) -> list[dict[str, Any]]:
-    """The bodies for ``responses``, in order. Custom data other than a location request is
-    for other channels (or later features) and is left out."""
+    """The bodies for ``responses``, in order. Custom data other than a request is for other
+    channels (or later features) and is left out."""
     bodies: list[dict[str, Any]] = []
     for item in _runs(responses):
         match item:
@@ -226,6 +238,6 @@ def render(responses: Sequence[Response], language: str | None = None) -> list[d
                 bodies.extend(_buttons(item, language))
             case Image():
                 bodies.extend(_image(item))
-            case Custom(data) if data.get("request_location") is True:
-                bodies.extend(_location_request(data, language))
+            case Custom(data) if (request := request_of(item)) is not None:
+                bodies.extend(_request(request, data, bodies, language))
     return bodies

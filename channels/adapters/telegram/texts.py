@@ -51,6 +51,13 @@ LOCATION_PROMPT: dict[str, str] = {
     "en": "Please share the location: tap “Send location” below.",
 }
 
+PHOTO_PROMPT: dict[str, str] = {
+    "de": "Ein Foto senden Sie über die Büroklammer 📎 neben dem Eingabefeld.",
+    "en": "To send a photo, tap the paperclip 📎 next to the message field.",
+    "ls": "So schicken Sie ein Foto: Tippen Sie auf die Büro-Klammer 📎. Die Büro-Klammer ist neben dem "
+          "Feld zum Schreiben.",
+}
+
 LOCATION_BUTTON: dict[str, str] = {
     "de": "📍 Standort senden",
     "en": "📍 Send location",

@@ -22,9 +22,11 @@ Decisions, and why:
 * ``callback_data`` becomes the message's ``payload``; the core forwards it
   only if the bot offered it (``dialogue.Offers``). Long payloads arrive as
   a short key (``render.STORED_PREFIX``) that the adapter resolves.
-* A photo is kept as :class:`Media` whose URL is ``tg-file:<file_id>``: the
-  download URL contains the bot token, so it is resolved only when the file
-  is really needed (``TelegramAdapter.media_url``).
+* A photo is kept as :class:`Media` whose URL is ``telegram:<file_id>`` (of
+  the largest size; the caption becomes the text): the download URL contains
+  the bot token, so it is resolved only when the file is really needed
+  (``TelegramAdapter.media_url``). A picture sent uncompressed as a file counts
+  as a photo when it is JPEG, PNG or WebP, the types the case service keeps.
 * Commands become texts the content editors' topics answer (``/loeschen`` ->
   "Meine Daten löschen"), so their answers stay editable in ``nlu_data/``.
 """
@@ -44,7 +46,8 @@ from channels.errors import BadRequest
 from channels.messages import Channel, InboundMessage, Location, Media
 from channels.texts import pick
 
-FILE_PREFIX = "tg-file:"  # Media.url of a Telegram file: "tg-file:<file_id>"
+FILE_PREFIX = "telegram:"  # Media.url of a Telegram file: "telegram:<file_id>" (backoffice/CONTRACT.md)
+IMAGE_DOCUMENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 MAX_ID = 256
 
 
@@ -213,11 +216,12 @@ def _message(update_id: int, message: Message, edited: bool) -> Incoming:
 
 def _media(message: Message) -> Media | None:
     """The largest size of a photo, or a picture sent uncompressed as a document."""
-    if message.photo:
-        return Media(FILE_PREFIX + _str(message.photo[-1].file_id, "file id"), "image/jpeg")
+    if message.photo:  # the sizes of one photo; usually ascending, but do not rely on it
+        largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0))
+        return Media(FILE_PREFIX + _str(largest.file_id, "file id"), "image/jpeg")
     document = message.document
     mime_type = document.mime_type if document is not None else None
-    if document is not None and isinstance(mime_type, str) and mime_type.startswith("image/"):
+    if document is not None and mime_type in IMAGE_DOCUMENT_TYPES:
         return Media(FILE_PREFIX + _str(document.file_id, "file id"), mime_type)
     return None
 

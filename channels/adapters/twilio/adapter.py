@@ -121,8 +121,8 @@ class TwilioAdapter:
 
     def render(self, responses: Sequence[Response], context: RenderContext) -> list[dict[str, Any]]:
         if self.channel is Channel.SMS:
-            return render_sms(responses, self._settings.sms_segment_budget)
-        return render_whatsapp(responses)
+            return render_sms(responses, self._settings.sms_segment_budget, context.language)
+        return render_whatsapp(responses, context.language)
 
     async def send(self, item: Outbound) -> Delivery:
         body, conversation = item.body, item.conversation_id

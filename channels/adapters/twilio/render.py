@@ -20,6 +20,10 @@ Redis for the keyword). Emergency answers are never shortened.
 Buttons become "1 Title" lines, numbered on across all buttons of the turn -
 exactly the order in which ``dialogue.Offers`` remembers the payloads, so a
 reply "2" maps back to the second button.
+
+The bot's requests (``custom: {"request": "location" | "photo"}``) become a
+sentence: on SMS asking for the address in words (and saying that photos
+cannot come by SMS), on WhatsApp saying how to share the location or a photo.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ from enum import StrEnum
 from typing import Any
 
 from channels.adapters.twilio.sms_text import measure, paginate, split_long, to_gsm
+from channels.adapters.twilio.texts import request_text
 from channels.emergency import ANSWERS as EMERGENCY_ANSWERS
-from channels.messages import Buttons, Custom, Image, Link, Response, Text
+from channels.messages import Buttons, Channel, Custom, Image, Link, Response, Text, request_of
 
 EMERGENCY_TEXTS = frozenset(EMERGENCY_ANSWERS.values())
 
@@ -52,9 +57,11 @@ class BodyKind(StrEnum):
             return cls.REPLY
 
 
-def as_text(responses: Sequence[Response]) -> list[tuple[Response, str]]:
-    """Each response with its plain text; buttons as a numbered menu running on across the turn.
-    Responses with nothing to show (an empty ``Custom``) are left out."""
+def as_text(responses: Sequence[Response], channel: Channel = Channel.SMS,
+            language: str | None = None) -> list[tuple[Response, str]]:
+    """Each response with its plain text; buttons as a numbered menu running on across the turn;
+    a request as the channel's sentence. Responses with nothing to show (an empty ``Custom``) are
+    left out."""
     out: list[tuple[Response, str]] = []
     number = 0
     for response in responses:
@@ -74,7 +81,10 @@ def as_text(responses: Sequence[Response]) -> list[tuple[Response, str]]:
                 block = url if title.strip() in ("", url) else f"{title.strip()}: {url}"
             case Custom(data):
                 text = data.get("text")
-                block = text.strip() if isinstance(text, str) else ""
+                parts = [text.strip()] if isinstance(text, str) and text.strip() else []
+                if (request := request_of(response)) is not None:
+                    parts.append(request_text(channel, request, language))
+                block = " ".join(parts)
         if block:
             out.append((response, block))
     return out
@@ -90,9 +100,10 @@ def sms_body(text: str, kind: BodyKind = BodyKind.REPLY, more: Sequence[str] = (
     return body
 
 
-def render_sms(responses: Sequence[Response], budget: int) -> list[dict[str, Any]]:
+def render_sms(responses: Sequence[Response], budget: int,
+               language: str | None = None) -> list[dict[str, Any]]:
     """A turn as one SMS body within ``budget`` segments (emergency answers in full)."""
-    blocks = [block for _, block in as_text(responses)]
+    blocks = [block for _, block in as_text(responses, Channel.SMS, language)]
     if not blocks:
         return []
     text = to_gsm("\n".join(blocks))
@@ -102,10 +113,10 @@ def render_sms(responses: Sequence[Response], budget: int) -> list[dict[str, Any
     return [sms_body(first, more=rest)]
 
 
-def render_whatsapp(responses: Sequence[Response]) -> list[dict[str, Any]]:
+def render_whatsapp(responses: Sequence[Response], language: str | None = None) -> list[dict[str, Any]]:
     """One WhatsApp body per response (images as media), numbered menus, no segment budget."""
     bodies: list[dict[str, Any]] = []
-    for response, block in as_text(responses):
+    for response, block in as_text(responses, Channel.WHATSAPP, language):
         if isinstance(response, Image):
             bodies.append({"kind": BodyKind.REPLY.value, "text": response.alt or "", "media": [response.url]})
         else:

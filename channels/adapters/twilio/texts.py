@@ -8,7 +8,8 @@ contact, outside the turn's budget), the others at most two.
 from __future__ import annotations
 
 from channels.adapters.twilio.sms_text import MORE_KEYWORD, segments
-from channels.messages import Channel
+from channels.messages import Channel, Request
+from channels.texts import pick
 
 
 def _medium(channel: Channel) -> str:
@@ -48,3 +49,24 @@ def opted_in(channel: Channel) -> str:
 
 def nothing_more() -> str:
     return "Zu meiner letzten Antwort gibt es keinen weiteren Text. Schreiben Sie gern Ihre nächste Frage."
+
+
+# What the bot's requests (custom {"request": ...}) become on SMS and WhatsApp, by language.
+# SMS: no way to share a location, and German Twilio numbers take no MMS, so photos cannot come.
+SMS_REQUESTS: dict[Request, dict[str, str]] = {
+    Request.LOCATION: {"de": "Schreiben Sie uns bitte die Adresse oder eine Ortsbeschreibung.",
+                       "en": "Please write us the address or describe the place."},
+    Request.PHOTO: {"de": "Fotos können Sie per SMS leider nicht senden.",
+                    "en": "Unfortunately, photos cannot be sent by SMS."},
+}
+WHATSAPP_REQUESTS: dict[Request, dict[str, str]] = {
+    Request.LOCATION: {"de": "Teilen Sie uns bitte Ihren Standort mit: Büroklammer 📎 > Standort. "
+                             "Oder schreiben Sie die Adresse.",
+                       "en": "Please share your location: paperclip 📎 > Location. Or write the address."},
+    Request.PHOTO: {"de": "Ein Foto senden Sie einfach hier im Chat: Büroklammer 📎 oder Kamera.",
+                    "en": "Just send a photo here in the chat: paperclip 📎 or camera."},
+}
+
+
+def request_text(channel: Channel, request: Request, language: str | None) -> str:
+    return pick((SMS_REQUESTS if channel is Channel.SMS else WHATSAPP_REQUESTS)[request], language)

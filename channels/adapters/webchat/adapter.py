@@ -21,7 +21,7 @@ from aiohttp import WSCloseCode, web
 from redis.exceptions import RedisError
 
 from channels.adapter import AdapterDeps, Capabilities, Delivery, RenderContext, WebhookRequest
-from channels.adapters.webchat import connection, pages, render
+from channels.adapters.webchat import connection, pages, render, upload
 from channels.adapters.webchat.history import History
 from channels.adapters.webchat.hub import Hub
 from channels.adapters.webchat.protocol import ChatMessage, decode
@@ -30,6 +30,7 @@ from channels.errors import DeliveryError, Unauthenticated
 from channels.messages import Channel, InboundMessage, Outbound, Response
 from channels.pseudonym import conversation_id
 from channels.settings import Settings
+from channels.uploads import MediaStore
 
 if TYPE_CHECKING:
     from channels.intake import Intake
@@ -78,6 +79,11 @@ class WebChat:
         self.socket_url = f"{settings.public_base_url}{connection.PATH}"
         self._pseudonym_key = settings.pseudonym_key.get_secret_value().encode("utf-8")
         self._sockets: set[web.WebSocketResponse] = set()
+        self.media = MediaStore(lambda: deps.http, settings.case_service_url, settings.case_service_token)
+        self.upload_max_bytes = settings.webchat_upload_max_bytes
+        self.uploads_per_hour = settings.webchat_uploads_per_hour
+        self.redis = deps.redis
+        self.prefix = deps.keys.prefix
 
     # --- sessions and origins ----------------------------------------------------------------
 
@@ -97,6 +103,10 @@ class WebChat:
                 return session, token, False
         session, fresh = self.tokens.issue()
         return session, fresh, True
+
+    def upload_offer(self) -> dict[str, int] | None:
+        """What the ``session`` frame tells the widget about photo uploads (None: they are off)."""
+        return {"max_bytes": self.upload_max_bytes} if self.media.enabled else None
 
     def conversation_of(self, session_id: str) -> str:
         """The pseudonym the intake gives this session's messages (Redis keys use it too)."""
@@ -129,6 +139,7 @@ class WebChat:
             channel_message_id=f"{session.session_id}.{chat.cmid}",
             text=chat.text,
             payload=chat.payload,
+            location=chat.location,
             language_hint=chat.language,
         )
         return chat, message
@@ -153,7 +164,8 @@ class WebChat:
         return Delivery(str(appended.seq))
 
     def routes(self, intake: Intake) -> list[web.RouteDef]:
-        return [web.get(connection.PATH, connection.handler(self, intake)), *pages.routes()]
+        return [web.get(connection.PATH, connection.handler(self, intake)), *upload.routes(self, intake),
+                *pages.routes()]
 
     async def close(self) -> None:
         await self.shutdown()

@@ -29,7 +29,7 @@ from redis.exceptions import RedisError
 from channels.adapter import WebhookRequest
 from channels.adapters.webchat.history import REPLAY_LIMIT
 from channels.adapters.webchat.hub import stop_task
-from channels.adapters.webchat.protocol import MAX_FRAME, Hello, decode
+from channels.adapters.webchat.protocol import MAX_FRAME, MESSAGE_TYPES, Hello, decode
 from channels.adapters.webchat.tokens import Session
 from channels.errors import BadRequest, Unauthenticated
 
@@ -146,7 +146,7 @@ class ChatConnection:
         except BadRequest:
             await self.send({"type": "error", "code": "bad_request"})
             return
-        if data.get("type") != "message":
+        if data.get("type") not in MESSAGE_TYPES:
             await self.send({"type": "error", "code": "bad_request"})
             return
         cmid = data.get("cmid") if isinstance(data.get("cmid"), str) else None
@@ -201,7 +201,8 @@ def handler(adapter: WebChat, intake: Intake) -> web.Handler:
             session, token, new = adapter.open_session(hello.token)
             connection = ChatConnection(adapter, intake, request, ws, session)
             await connection.send({"type": "session", "token": token, "new": new,
-                                   "retention_hours": max(1, adapter.history_ttl_s // 3600)})
+                                   "retention_hours": max(1, adapter.history_ttl_s // 3600),
+                                   "upload": adapter.upload_offer()})
             await connection.run(0 if new else hello.after)
         finally:
             adapter.untrack(ws)

@@ -100,6 +100,15 @@ class History:
                                             conversation])
         return Appended(int(seq), bool(new))
 
+    async def entry(self, conversation: str, entry_key: str) -> Entry | None:
+        """The entry appended under ``entry_key``, if it is still there (a retried upload finds it)."""
+        _, hist, ids = self._keys(conversation)
+        seq = await self._redis.hget(ids, entry_key)
+        if seq is None:
+            return None
+        members = await self._redis.zrangebyscore(hist, seq, seq)
+        return _entry(members[0]) if members else None
+
     async def last_seq(self, conversation: str) -> int:
         value = await self._redis.get(self._keys(conversation)[0])
         return int(value) if value else 0

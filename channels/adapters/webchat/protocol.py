@@ -5,10 +5,12 @@ Browser -> gateway::
     {"type": "hello", "token": str | null, "after": int, "language": "de-DE"}
     {"type": "message", "token": str, "cmid": str, "text": str, "language": "de-DE"}
     {"type": "message", "token": str, "cmid": str, "payload": str, "title": str, ...}
+    {"type": "location", "token": str, "cmid": str, "lat": float, "lon": float, ...}
 
 Gateway -> browser::
 
-    {"type": "session", "token": str, "new": bool, "retention_hours": int}
+    {"type": "session", "token": str, "new": bool, "retention_hours": int,
+     "upload": {"max_bytes": int} | null}      # null: photo uploads are off
     {"type": "reset"}                       # the history the browser shows is gone
     {"type": "message", "seq": int, "from": "user" | "bot", "body": {...}, "cmid"?: str}
     {"type": "ready", "last": int, "pending": bool}   # replay done; pending: a turn is running
@@ -21,16 +23,25 @@ attempt to send it): a message sent again after a reconnect has the same
 cmid, so the intake and the history drop the repeat. Every message frame
 carries the session token, so each one is authenticated on its own, like a
 webhook request (``WebChat.verify``).
+
+A ``location`` frame is what "Meinen Standort verwenden" sends (the
+browser's geolocation); photos do not travel over the socket but as
+``POST /webchat/upload`` (``upload.py``) and come back as history entries.
+History bodies of the citizen's entries: ``{"kind": "text" | "choice",
+"text"}``, ``{"kind": "location", "lat", "lon"}``, ``{"kind": "photo",
+"media": "att_<hex>", "content_type"}``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from channels.errors import BadRequest
+from channels.messages import Location
 
 MAX_TEXT = 2000  # what the widget's input allows
 MAX_TITLE = 200
@@ -38,6 +49,8 @@ MAX_PAYLOAD = 500
 MAX_FRAME = 16 * 1024
 _CMID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
+MESSAGE_TYPES = frozenset({"message", "location"})
+COORDINATE_DIGITS = 6  # about 10 cm: more is noise from the sensor, not information
 
 
 def decode(raw: str | bytes) -> dict[str, Any]:
@@ -85,23 +98,43 @@ def _optional_text(data: dict[str, Any], name: str, limit: int) -> str | None:
     return value
 
 
+def valid_cmid(value: object) -> str:
+    if not isinstance(value, str) or not _CMID.match(value):
+        raise BadRequest("cmid must be 8 to 64 letters, digits, _ or -")
+    return value
+
+
+def _coordinate(data: dict[str, Any], name: str, limit: float) -> float:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+            or abs(value) > limit:
+        raise BadRequest(f"{name} must be a number between -{limit:g} and {limit:g}")
+    return round(float(value), COORDINATE_DIGITS)
+
+
+def _location(data: dict[str, Any]) -> Location:
+    return Location(_coordinate(data, "lat", 90), _coordinate(data, "lon", 180))
+
+
 @dataclass(frozen=True)
 class ChatMessage:
-    """A message frame's content (the token is checked separately, before this is parsed)."""
+    """A message or location frame's content (the token is checked separately, before this is parsed)."""
 
     cmid: str
     text: str | None
     payload: str | None
     title: str | None
     language: str | None
+    location: Location | None = None
 
     @classmethod
     def parse(cls, data: dict[str, Any]) -> ChatMessage:
-        if data.get("type") != "message":
+        kind = data.get("type")
+        if kind not in MESSAGE_TYPES:
             raise BadRequest("unknown frame type")
-        cmid = data.get("cmid")
-        if not isinstance(cmid, str) or not _CMID.match(cmid):
-            raise BadRequest("cmid must be 8 to 64 letters, digits, _ or -")
+        cmid = valid_cmid(data.get("cmid"))
+        if kind == "location":
+            return cls(cmid, None, None, None, language_of(data), _location(data))
         text = _optional_text(data, "text", MAX_TEXT)
         payload = _optional_text(data, "payload", MAX_PAYLOAD)
         title = _optional_text(data, "title", MAX_TITLE)
@@ -111,6 +144,8 @@ class ChatMessage:
 
     def history_body(self) -> dict[str, Any]:
         """How the citizen's message shows in the history: the text, or the button's title."""
+        if self.location is not None:
+            return {"kind": "location", "lat": self.location.lat, "lon": self.location.lon}
         if self.payload is not None:
             return {"kind": "choice", "text": self.title or self.payload}
         return {"kind": "text", "text": self.text}

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from channels.adapter import RenderContext
-from channels.messages import Buttons, Custom, Image, Link, Response, Text
+from channels.messages import Buttons, Custom, Image, Link, Response, Text, request_of
 
 # Arabic, Arabic Supplement, Arabic Extended-A, presentation forms; Hebrew.
 _RTL_LETTER = re.compile("[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
@@ -69,8 +69,11 @@ def _texty(kind: str, text: str, context: RenderContext, **extra: Any) -> dict[s
 def render(responses: Sequence[Response], context: RenderContext) -> list[dict[str, Any]]:
     """One body per response the widget can show, in order; deterministic (the outbox dedupes by index).
 
-    Custom payloads have no web chat form and are left out; an image or link
-    that is not http(s) is left out too (``javascript:`` must never reach an href).
+    A request (``custom: {"request": "location" | "photo"}``) becomes
+    ``{"kind": "request", "request": ...}``: the widget shows the matching
+    button. Other custom payloads have no web chat form and are left out; an
+    image or link that is not http(s) is left out too (``javascript:`` must
+    never reach an href).
     """
     bodies: list[dict[str, Any]] = []
     for response in responses:
@@ -84,6 +87,8 @@ def render(responses: Sequence[Response], context: RenderContext) -> list[dict[s
                 bodies.append(_texty("link", title, context, url=url))
             case Image(url, alt) if _safe_url(url):
                 bodies.append({"kind": "image", "url": url, "alt": alt or ""})
+            case Custom() if (request := request_of(response)) is not None:
+                bodies.append({"kind": "request", "request": request.value})
             case Custom() | Link() | Image():
                 continue
     return bodies

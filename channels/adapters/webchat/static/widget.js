@@ -53,7 +53,17 @@
       privacy: 'Bitte geben Sie keine Gesundheits- oder Kontodaten ein. Der Verlauf wird {hours} Stunden nach der letzten Nachricht gelöscht.',
       privacyLink: 'Datenschutzhinweise', accessibility: 'Barrierefreiheit',
       welcome: 'Guten Tag! Ich bin der digitale Assistent des Märkischen Kreises und beantworte Fragen zu unseren Leistungen, zum Beispiel: „Wie melde ich mein Auto an?“ Im Notfall wählen Sie bitte 112 (Feuerwehr, Rettungsdienst) oder 110 (Polizei).',
-      newWindow: '(öffnet neues Fenster)', choices: 'Antwortmöglichkeiten', image: 'Bild'
+      newWindow: '(öffnet neues Fenster)', choices: 'Antwortmöglichkeiten', image: 'Bild',
+      useLocation: 'Meinen Standort verwenden', attachPhoto: 'Foto hinzufügen',
+      locating: 'Ihr Standort wird ermittelt …', locationSent: 'Standort gesendet',
+      photoSent: 'Foto gesendet',
+      locationDenied: 'Sie haben die Standortfreigabe nicht erlaubt. Schreiben Sie uns bitte die Adresse oder eine Ortsbeschreibung.',
+      locationFailed: 'Ihr Standort konnte nicht ermittelt werden. Schreiben Sie uns bitte die Adresse oder eine Ortsbeschreibung.',
+      locationUnsupported: 'Ihr Browser kann den Standort hier nicht senden. Schreiben Sie uns bitte die Adresse oder eine Ortsbeschreibung.',
+      photoTooLarge: 'Das Foto ist zu groß. Erlaubt sind höchstens {mb} MB.',
+      photoType: 'Bitte wählen Sie ein Foto im Format JPEG, PNG oder WebP.',
+      photoTooMany: 'Sie haben schon viele Fotos gesendet. Bitte versuchen Sie es später noch einmal.',
+      photoUnavailable: 'Fotos können gerade nicht hochgeladen werden. Bitte versuchen Sie es später noch einmal.'
     },
     en: {
       launcher: 'Chat', launcherName: 'Chat with the assistant',
@@ -67,7 +77,17 @@
       privacy: 'Please do not enter health or bank details. The history is deleted {hours} hours after the last message.',
       privacyLink: 'Privacy notice', accessibility: 'Accessibility',
       welcome: 'Hello! I am the digital assistant of the Märkischer Kreis and answer questions about our services, for example: “How do I register my car?” In an emergency, please call 112 (fire brigade, ambulance) or 110 (police).',
-      newWindow: '(opens a new window)', choices: 'Possible answers', image: 'Image'
+      newWindow: '(opens a new window)', choices: 'Possible answers', image: 'Image',
+      useLocation: 'Use my location', attachPhoto: 'Add a photo',
+      locating: 'Finding your location …', locationSent: 'Location sent',
+      photoSent: 'Photo sent',
+      locationDenied: 'You did not allow sharing your location. Please write the address or describe the place.',
+      locationFailed: 'Your location could not be found. Please write the address or describe the place.',
+      locationUnsupported: 'Your browser cannot send the location here. Please write the address or describe the place.',
+      photoTooLarge: 'The photo is too large. At most {mb} MB are allowed.',
+      photoType: 'Please choose a photo in JPEG, PNG or WebP format.',
+      photoTooMany: 'You have sent many photos already. Please try again later.',
+      photoUnavailable: 'Photos cannot be uploaded right now. Please try again later.'
     },
     ls: {
       launcher: 'Chat', launcherName: 'Chat öffnen',
@@ -81,7 +101,17 @@
       privacy: 'Schreiben Sie bitte keine geheimen Daten. Zum Beispiel: Ihre Konto-Nummer. Nach {hours} Stunden löschen wir den Chat.',
       privacyLink: 'Mehr zum Daten-Schutz', accessibility: 'Barriere-Freiheit',
       welcome: 'Hallo! Ich bin der Computer-Helfer vom Märkischen Kreis. Sie können mir Fragen schreiben. Zum Beispiel: Wie melde ich mein Auto an? Im Notfall rufen Sie an: 112.',
-      newWindow: '(neues Fenster)', choices: 'Antworten zum Aus-wählen', image: 'Bild'
+      newWindow: '(neues Fenster)', choices: 'Antworten zum Aus-wählen', image: 'Bild',
+      useLocation: 'Meinen Stand-Ort schicken', attachPhoto: 'Foto schicken',
+      locating: 'Wir suchen Ihren Stand-Ort. Bitte warten Sie.', locationSent: 'Stand-Ort geschickt',
+      photoSent: 'Foto geschickt',
+      locationDenied: 'Sie wollen den Stand-Ort nicht schicken. Das ist in Ordnung. Schreiben Sie bitte: Wo ist es? Zum Beispiel die Straße.',
+      locationFailed: 'Wir finden Ihren Stand-Ort nicht. Schreiben Sie bitte: Wo ist es? Zum Beispiel die Straße.',
+      locationUnsupported: 'Das geht hier leider nicht. Schreiben Sie bitte: Wo ist es? Zum Beispiel die Straße.',
+      photoTooLarge: 'Das Foto ist zu groß. Es darf höchstens {mb} MB groß sein.',
+      photoType: 'Das geht nicht. Bitte schicken Sie ein Foto. Das Foto muss JPEG, PNG oder WebP sein.',
+      photoTooMany: 'Sie haben schon viele Fotos geschickt. Bitte versuchen Sie es später noch einmal.',
+      photoUnavailable: 'Fotos gehen gerade nicht. Bitte versuchen Sie es später noch einmal.'
     }
   };
   var UI_LANGUAGES = [['de', 'Deutsch', 'de'], ['en', 'English', 'en'], ['ls', 'Leichte Sprache', 'de']];
@@ -106,7 +136,12 @@
 
   function validPending(item) {
     return item && typeof item.cmid === 'string' &&
-      (typeof item.text === 'string' || typeof item.payload === 'string');
+      (typeof item.text === 'string' || typeof item.payload === 'string' || validLocation(item.location));
+  }
+
+  function validLocation(location) {
+    return !!location && isFinite(location.lat) && isFinite(location.lon) &&
+      Math.abs(location.lat) <= 90 && Math.abs(location.lon) <= 180;
   }
 
   var state = loadState();
@@ -123,8 +158,13 @@
 
   var ui = state.ui || browserUiLanguage();
   var retentionHours = 24;
+  var upload = null;  // {max_bytes} when the gateway takes photos (from the session frame)
+  var PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 
-  function t(key) { return TEXTS[ui][key]; }
+  function t(key) {
+    var mb = upload ? Math.floor(upload.max_bytes / (1024 * 1024)) : 5;
+    return TEXTS[ui][key].replace('{mb}', String(mb));
+  }
 
   // --- DOM helpers ----------------------------------------------------------------------------
 
@@ -267,6 +307,9 @@
     Array.prototype.forEach.call(log.querySelectorAll('[data-state]'), function (node) {
       node.textContent = t(node.getAttribute('data-state'));
     });
+    Array.prototype.forEach.call(log.querySelectorAll('[data-t]'), function (node) {
+      node.textContent = t(node.getAttribute('data-t')) + (node.getAttribute('data-extra') || '');
+    });
     if (typingShown) { typing.textContent = t('typing'); }
     if (offlineShown) { connection.textContent = t('offline'); }
   }
@@ -319,18 +362,160 @@
       var src = safeUrl(body.url);
       if (!src) { return null; }
       node.appendChild(el('img', { 'class': 'mkc-image', src: src, alt: body.alt || t('image') }));
+    } else if (kind === 'request') {
+      if (!requestContent(node, body.request)) { return null; }
+      node.classList.add('mkc-request');
     } else if (kind !== 'text' && kind !== 'buttons') {
       return null;
     }
     return node;
   }
 
-  function userNode(text, cmid) {
-    var node = el('div', { 'class': 'mkc-msg mkc-msg-user', dir: 'auto' }, [
-      who('you'), el('p', { 'class': 'mkc-text', text: text })
-    ]);
+  function userNode(text, cmid, key) {
+    var p = el('p', { 'class': 'mkc-text', text: text });
+    if (key) {  // a widget label (photo, location): translated again when the language changes
+      p.setAttribute('data-t', key);
+      p.setAttribute('data-extra', text);
+      p.textContent = t(key) + text;
+    }
+    var node = el('div', { 'class': 'mkc-msg mkc-msg-user', dir: 'auto' }, [who('you'), p]);
     if (cmid) { node.setAttribute('data-cmid', cmid); }
     return node;
+  }
+
+  function coordinates(location) {
+    return ' (' + Number(location.lat).toFixed(5) + ', ' + Number(location.lon).toFixed(5) + ')';
+  }
+
+  // The citizen's history entry as a bubble: text, a chosen button, a location or a photo.
+  function userNodeOf(body, cmid) {
+    if (body.kind === 'location' && validLocation(body)) { return userNode(coordinates(body), cmid, 'locationSent'); }
+    if (body.kind === 'photo') { return userNode('', cmid, 'photoSent'); }
+    return userNode(String(body.text || ''), cmid);
+  }
+
+  // --- what the bot asks for: the location or a photo --------------------------------------------
+  //
+  // The buttons appear only where the bot asks (custom {"request": ...}) and go away with the
+  // citizen's next message: the dialogue core can use a location or photo only inside the form
+  // that asked for it, so data sent at other times would be collected for nothing; and a browser
+  // should ask for the location permission only when the reason is plain to see.
+
+  function requestContent(node, request) {
+    if (request === 'location') {
+      if (!navigator.geolocation || window.isSecureContext === false) {
+        node.appendChild(el('p', { 'class': 'mkc-text', 'data-t': 'locationUnsupported', text: t('locationUnsupported') }));
+        return true;
+      }
+      node.appendChild(requestButton('useLocation', 'mkc-icon-location', function (button, status) {
+        shareLocation(button, status);
+      }));
+      return true;
+    }
+    if (request === 'photo') {
+      if (!upload) {
+        node.appendChild(el('p', { 'class': 'mkc-text', 'data-t': 'photoUnavailable', text: t('photoUnavailable') }));
+        return true;
+      }
+      // Hidden: the button is the control (labelled, focusable); it opens the file dialog.
+      var fileInput = el('input', { type: 'file', accept: PHOTO_TYPES.join(','), 'class': 'mkc-file',
+        tabindex: '-1', 'aria-hidden': 'true' });
+      fileInput.hidden = true;
+      var group = requestButton('attachPhoto', 'mkc-icon-photo', function () {
+        fileInput.value = '';
+        fileInput.click();
+      });
+      fileInput.addEventListener('change', function () {
+        var file = fileInput.files && fileInput.files[0];
+        if (file) { choosePhoto(file, group.querySelector('.mkc-request-status')); }
+      });
+      group.appendChild(fileInput);
+      node.appendChild(group);
+      return true;
+    }
+    return false;
+  }
+
+  function requestButton(key, icon, onClick) {
+    var status = el('p', { 'class': 'mkc-request-status', role: 'status' });
+    var button = el('button', { type: 'button', 'class': 'mkc-choice mkc-request-button' }, [
+      el('span', { 'class': 'mkc-request-icon ' + icon, 'aria-hidden': 'true' }),
+      el('span', { 'data-t': key, text: t(key) })
+    ]);
+    button.addEventListener('click', function () { onClick(button, status); });
+    return el('div', { 'class': 'mkc-choices' }, [button, status]);
+  }
+
+  // A request is answered (or passed over) by the citizen's next message: its buttons go.
+  function closeRequests() {
+    Array.prototype.forEach.call(log.querySelectorAll('.mkc-request'), function (node) {
+      var hadFocus = node.contains(document.activeElement);
+      node.remove();
+      if (hadFocus) { input.focus(); }
+    });
+  }
+
+  function showStatus(status, key) {
+    status.setAttribute('data-t', key);
+    status.textContent = t(key);
+  }
+
+  function shareLocation(button, status) {
+    if (button.getAttribute('aria-disabled') === 'true') { return; }
+    button.setAttribute('aria-disabled', 'true');
+    showStatus(status, 'locating');
+    navigator.geolocation.getCurrentPosition(function (position) {
+      submit({ location: { lat: Math.round(position.coords.latitude * 1e6) / 1e6,
+        lon: Math.round(position.coords.longitude * 1e6) / 1e6 } });
+    }, function (error) {
+      button.removeAttribute('aria-disabled');
+      showStatus(status, error && error.code === 1 ? 'locationDenied' : 'locationFailed');
+    }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+  }
+
+  // The gateway checks type (by the bytes) and size again; these checks only spare a useless upload.
+  function choosePhoto(file, status) {
+    if (PHOTO_TYPES.indexOf(file.type) < 0) { showStatus(status, 'photoType'); return; }
+    if (file.size > upload.max_bytes) { showStatus(status, 'photoTooLarge'); return; }
+    var cmid = newId();
+    var node = userNode('', cmid, 'photoSent');
+    node.classList.add('mkc-pending');
+    setDelivery(node, 'sending');
+    byCmid[cmid] = node;
+    closeRequests();
+    log.appendChild(node);
+    scrollToEnd();
+    input.focus();
+    sendPhoto(file, cmid, node, 0);
+  }
+
+  var PHOTO_ERRORS = { 413: 'photoTooLarge', 415: 'photoType', 429: 'photoTooMany' };
+
+  // Photos travel over HTTP, not the socket; the same cmid on a retry keeps them from counting twice.
+  function sendPhoto(file, cmid, node, attempt) {
+    function failed(key) {
+      node.classList.remove('mkc-pending');  // answers that follow go after it, not before
+      setDelivery(node, key);
+    }
+    function retryOr(key) {
+      if (attempt < 3) {
+        setTimeout(function () { sendPhoto(file, cmid, node, attempt + 1); }, 1000 * Math.pow(2, attempt));
+      } else {
+        failed(key);
+      }
+    }
+    fetch(base + '/webchat/upload', { method: 'POST', body: file, mode: 'cors', credentials: 'omit',
+      headers: { 'Authorization': 'Bearer ' + (state.token || ''), 'X-Webchat-Cmid': cmid,
+        'Content-Type': file.type } })
+      .then(function (response) {
+        if (response.status === 202) {
+          acknowledged(cmid);
+        } else if (response.status >= 500) {
+          retryOr('photoUnavailable');
+        } else {
+          failed(PHOTO_ERRORS[response.status] || 'failed');
+        }
+      }, function () { retryOr('photoUnavailable'); });
   }
 
   function setDelivery(node, stateKey) {
@@ -374,8 +559,9 @@
         setDelivery(node, null);
         node.remove();
       } else {
-        node = userNode(String(frame.body.text || ''), frame.cmid);
+        node = userNodeOf(frame.body, frame.cmid);
       }
+      closeRequests();
     } else {
       node = botNode(frame.body);
       lastBotSeq = frame.seq;
@@ -502,6 +688,7 @@
         if (frame.new && state.token && state.token !== frame.token) { clearConversation(); }
         state.token = frame.token;
         if (typeof frame.retention_hours === 'number') { retentionHours = frame.retention_hours; }
+        upload = frame.upload && typeof frame.upload.max_bytes === 'number' ? frame.upload : null;
         saveState();
         applyTexts();
         break;
@@ -563,6 +750,10 @@
       if (typeof item.payload === 'string') {
         frame.payload = item.payload;
         frame.title = item.title;
+      } else if (item.location) {
+        frame.type = 'location';
+        frame.lat = item.location.lat;
+        frame.lon = item.location.lon;
       } else {
         frame.text = item.text;
       }
@@ -571,7 +762,8 @@
   }
 
   function showPending(item) {
-    var node = userNode(typeof item.payload === 'string' ? item.title || item.payload : item.text, item.cmid);
+    var node = item.location ? userNode(coordinates(item.location), item.cmid, 'locationSent') :
+      userNode(typeof item.payload === 'string' ? item.title || item.payload : item.text, item.cmid);
     node.classList.add('mkc-pending');
     setDelivery(node, 'sending');
     byCmid[item.cmid] = node;
@@ -584,11 +776,14 @@
     if (content.payload) {
       item.payload = content.payload;
       item.title = content.title;
+    } else if (content.location) {
+      item.location = content.location;
     } else {
       item.text = content.text;
     }
     state.pending.push(item);
     saveState();
+    closeRequests();
     showPending(item);
     if (!socket) { reconnectNow(); } else { flush(); }
   }

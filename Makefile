@@ -4,7 +4,7 @@ RASA_PY := .venv-rasa/bin/python
 GW_PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup train validate-content lint eval-nlu tune-oos bench-nlu-clinc bench-gateway clean
+.PHONY: run test setup train validate-content validate-deploy lint eval-nlu tune-oos bench-nlu-clinc bench-gateway clean
 
 setup:
 	@$(PYTHON) scripts/setup_env.py
@@ -20,6 +20,9 @@ train: setup
 
 validate-content: setup
 	@$(RASA_PY) scripts/validate_content.py
+
+validate-deploy: setup
+	@$(GW_PY) scripts/validate_deploy.py
 
 lint: setup
 	@$(GW_PY) -m ruff check .

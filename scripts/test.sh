@@ -14,6 +14,10 @@ step() { printf '\n== %s\n' "$*"; }
 step "lint (ruff)"
 $GW_PY -m ruff check .
 
+step "deployment files (scripts/validate_deploy.py)"
+$GW_PY scripts/validate_deploy.py
+$GW_PY -m pytest -p no:cacheprovider -q tests/scripts/test_validate_deploy.py
+
 step "content (scripts/validate_content.py)"
 $GW_PY scripts/validate_content.py
 

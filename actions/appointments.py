@@ -1,0 +1,428 @@
+"""Booking an appointment (termin_buchen): office, slot, name, contact, summary, booking.
+
+Built on ``forms_common`` (cancel, faq in between, invalid values, summary,
+correction). Differences from the case forms, and why:
+
+* the booking happens in ``validate_confirm`` right after "ja", not in a
+  submit action after the form: when the slot was taken meanwhile (409) the
+  form simply goes on and offers fresh slots in the same turn;
+* a slot button sends a plain date and time ("08.12.2026 09:30"), read by
+  ``dateparse`` like anything typed, so a tap, an SMS menu number and
+  "nächsten Dienstag vormittag" all go through ``extract_appt_start``.
+"""
+
+from __future__ import annotations
+
+import re
+import time as _time
+from datetime import datetime, timedelta
+from typing import Any
+
+import phonenumbers
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import appointment_client as client
+from actions import appointment_offices as offices_
+from actions import appointment_slots as slots_
+from actions import dateparse
+from actions.appointment_texts import say
+from actions.content import normalise
+from actions.forms_common import (
+    ATTEMPTS,
+    CONFIRM,
+    FORMS,
+    ActionCancelRequest,
+    Field,
+    FormSpec,
+    RequestFormValidation,
+    accepted,
+    button,
+    channel_of,
+    idempotency_key,
+    invalid,
+    latest_text,
+    register,
+    reset_events,
+    variant,
+)
+
+OFFICE, START, NAME, CONTACT, WHEN = "appt_office", "appt_start", "appt_name", "appt_contact", "appt_when"
+STOP = "appt_stop"  # True: the form ends early (nothing to book, service down, too many tries)
+OTHER_TIME = "other"  # WHEN: the citizen wants to type a day
+_OTHER_WORDS = ("andere zeit", "anderer termin", "andere termine", "keiner passt", "passt nicht",
+                "other time", "another time", "none of these", "spaeter", "later")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+OFFICE_CACHE_S = 300.0
+_office_cache: tuple[float, list[client.Office]] = (0.0, [])
+
+
+def now() -> datetime:
+    return datetime.now(dateparse.BERLIN)
+
+
+async def office_list() -> list[client.Office]:
+    """The offices, fetched at most every few minutes (they change with a deployment)."""
+    global _office_cache
+    fetched, cached = _office_cache
+    if cached and _time.monotonic() - fetched < OFFICE_CACHE_S:
+        return cached
+    fresh = await client.offices()
+    _office_cache = (_time.monotonic(), fresh)
+    return fresh
+
+
+def cached_office(office_id: str | None) -> client.Office | None:
+    return next((o for o in _office_cache[1] if o.id == office_id), None)
+
+
+def _show_office(value: Any, language: str) -> str:
+    office = cached_office(str(value))
+    return office.name if office else str(value)
+
+
+def _show_start(value: Any, language: str) -> str:
+    return slots_.long_datetime(datetime.fromisoformat(str(value)), language)
+
+
+SPEC = register(FormSpec(
+    form="termin_form",
+    fields=(
+        Field(OFFICE, {"de": "Stelle", "en": "Office", "ls": "Amt"},
+              ("stelle", "dienststelle", "amt", "behoerde", "office"), _show_office),
+        Field(START, {"de": "Termin", "en": "Date and time", "ls": "Termin"},
+              ("termin", "zeit", "uhrzeit", "datum", "tag", "time", "date", "day"), _show_start),
+        Field(NAME, {"de": "Name", "en": "Name", "ls": "Name"}, ("name", "namen")),
+        Field(CONTACT, {"de": "Kontakt", "en": "Contact", "ls": "Kontakt"},
+              ("kontakt", "telefon", "telefonnummer", "nummer", "handy", "email", "e mail", "mail",
+               "phone", "contact")),
+    ),
+    extra_slots=(WHEN, STOP),
+))
+
+
+def normalise_contact(text: str) -> str | None:
+    """A phone number in E.164 (German numbers without +49 accepted) or an e-mail address."""
+    value = text.strip().strip(".,;")
+    if _EMAIL.match(value):
+        return value.lower()
+    try:
+        number = phonenumbers.parse(value, "DE")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def valid_name(text: str) -> str | None:
+    value = " ".join(text.split())
+    letters = sum(c.isalpha() for c in value)
+    if not 2 <= len(value) <= 80 or letters < 2 or any(c.isdigit() or c in "@/<>{}" for c in value):
+        return None
+    return value
+
+
+def wants_other_time(text: str) -> bool:
+    padded = f" {normalise(text)} "
+    return any(f" {words} " in padded for words in _OTHER_WORDS)
+
+
+async def read_start(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """The slot the citizen chose or typed; otherwise their wish, for the next offer."""
+    text, language = latest_text(tracker), variant(tracker)
+    if wants_other_time(text) and dateparse.parse(text, now()) is None:
+        return {WHEN: OTHER_TIME, START: None}
+    query = dateparse.parse(text, now())
+    if query is None:
+        return invalid(dispatcher, tracker, START, say("date_unreadable", language))
+    if query.in_past:
+        wish = slots_.wish_phrase(query, language) or text[:40]
+        return invalid(dispatcher, tracker, START, say("date_past", language, wish=_capital(wish)))
+    office = tracker.get_slot(OFFICE)
+    try:
+        free = await client.free_slots(office, query.first) if query.time else []
+    except client.CaseServiceError:
+        free = []
+    chosen = slots_.exact_match(free, query)
+    if chosen is not None:
+        return accepted({START: chosen.isoformat(), WHEN: None})
+    return {START: None, WHEN: slots_.dump(query), ATTEMPTS: 0}
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def stop() -> dict[str, Any]:
+    """Slot values that end the form now; the rule after it forgets the values."""
+    return {STOP: True}
+
+
+class AppointmentValidation(RequestFormValidation):
+    """The appointment forms: ``forms_common``'s flow, plus ending early (``STOP``)."""
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        if tracker.get_slot(STOP):
+            return []
+        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
+
+
+class ValidateTerminForm(AppointmentValidation):
+    def spec(self) -> FormSpec:
+        return SPEC
+
+    async def extract_appt_office(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        asked = self.asked(tracker, OFFICE)
+        if not asked and not self.prefill(tracker, OFFICE):
+            return {}
+        try:
+            office = offices_.find(latest_text(tracker), await office_list())
+        except client.CaseServiceError:
+            return {}
+        if office is not None:
+            return {OFFICE: office.id}
+        return {OFFICE: "?"} if asked else {}
+
+    def validate_appt_office(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
+        if value == "?":
+            return invalid(dispatcher, tracker, OFFICE, say("office_unknown", variant(tracker)))
+        return accepted({OFFICE: value})
+
+    async def extract_appt_start(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> dict[str, Any]:
+        if not self.asked(tracker, START):
+            return {}
+        return await read_start(dispatcher, tracker)
+
+    async def extract_appt_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        return {NAME: latest_text(tracker)} if self.asked(tracker, NAME) else {}
+
+    def validate_appt_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict) -> dict[str, Any]:
+        name = valid_name(str(value or ""))
+        if name is None:
+            return invalid(dispatcher, tracker, NAME, say("name_invalid", variant(tracker)))
+        return accepted({NAME: name})
+
+    async def extract_appt_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
+        return {CONTACT: latest_text(tracker)} if self.asked(tracker, CONTACT) else {}
+
+    def validate_appt_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        contact = normalise_contact(str(value or ""))
+        if contact is None:
+            return invalid(dispatcher, tracker, CONTACT, say("contact_invalid", variant(tracker)))
+        return accepted({CONTACT: contact})
+
+    def on_change(self, slot: str) -> dict[str, Any]:
+        if slot == OFFICE:  # a slot belongs to its office
+            return {START: None, WHEN: None}
+        return {WHEN: None} if slot == START else {}
+
+    async def validate_confirm(self, value: Any, dispatcher: CollectingDispatcher,
+                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value != "yes":
+            return super().validate_confirm(value, dispatcher, tracker, domain)
+        return await book(dispatcher, tracker)
+
+
+async def book(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """POST the booking after "ja"; a taken slot leads straight to fresh ones."""
+    language = variant(tracker)
+    start = datetime.fromisoformat(tracker.get_slot(START))
+    contact = tracker.get_slot(CONTACT) or ""
+    try:
+        result = await client.book(
+            idempotency_key=idempotency_key(tracker), office=tracker.get_slot(OFFICE), start=start,
+            conversation_id=tracker.sender_id, channel=channel_of(tracker), language=language,
+            name=tracker.get_slot(NAME) or "",
+            contact={"phone": None if "@" in contact else contact,
+                     "email": contact if "@" in contact else None},
+        )
+    except client.CaseServiceError:
+        dispatcher.utter_message(text=say("booking_failed", language))
+        return {CONFIRM: None}
+    if isinstance(result, client.SlotGone):
+        dispatcher.utter_message(text=say("slot_taken", language))
+        same_day = dateparse.DateQuery(slots_.local(start).date(), slots_.local(start).date(),
+                                       slots_.local(start).time())
+        return {CONFIRM: None, START: None, WHEN: slots_.dump(same_day), ATTEMPTS: 0}
+    office = cached_office(result.office) or next(
+        (o for o in await offices_or_empty() if o.id == result.office), None)
+    dispatcher.utter_message(text=booked_text(result, office, language))
+    return accepted({CONFIRM: True})
+
+
+async def offices_or_empty() -> list[client.Office]:
+    try:
+        return await office_list()
+    except client.CaseServiceError:
+        return []
+
+
+def booked_text(booking: client.Booking, office: client.Office | None, language: str) -> str:
+    """Reference, PIN, date and time in words, address, and what to bring."""
+    lines = [say("booked", language, when=slots_.long_datetime(booking.start, language),
+                 office=office.name if office else booking.office,
+                 address=office.address if office else "",
+                 reference=booking.reference, pin=booking.pin or "-")]
+    items = offices_.bring(office.topic, language) if office else []
+    if items:
+        lines.append(say("bring", language, items="\n".join(f"• {item}" for item in items)))
+    return "\n\n".join(lines)
+
+
+class ActionAskApptOffice(Action):
+    """The offices as buttons (title and payload: the office's name)."""
+
+    def name(self) -> str:
+        return "action_ask_appt_office"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        language = variant(tracker)
+        try:
+            offices = await office_list()
+        except client.CaseServiceError:
+            dispatcher.utter_message(text=say("offices_unavailable", language))
+            return [SlotSet("requested_slot", None)]
+        dispatcher.utter_message(text=say("ask_office", language),
+                                 buttons=[button(o.name, o.name) for o in offices])
+        return []
+
+
+class ActionAskApptStart(Action):
+    """Free slots as buttons: the next ones, or those fitting the citizen's wish."""
+
+    def name(self) -> str:
+        return "action_ask_appt_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        language = variant(tracker)
+        raw = tracker.get_slot(WHEN)
+        if raw == OTHER_TIME:
+            dispatcher.utter_message(text=say("ask_wish", language))
+            return [SlotSet(WHEN, None)]
+        office_id = tracker.get_slot(OFFICE)
+        office = cached_office(office_id)
+        query = slots_.load(raw)
+        try:
+            text, offer = await offer_for(office_id, query, language)
+        except client.CaseServiceError:
+            dispatcher.utter_message(text=say("offices_unavailable", language))
+            return [SlotSet("requested_slot", None)]
+        if not offer.slots:
+            dispatcher.utter_message(text=say("no_slots", language))
+            return []
+        if text is None:
+            text = say("slots_next", language, office=office.name if office else office_id)
+        buttons = [button(slots_.button_title(s, language), slots_.payload(s)) for s in offer.slots]
+        buttons.append(button(say("other_time", language), say("other_time", language)))
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+
+async def offer_for(office: str, query: dateparse.DateQuery | None,
+                    language: str) -> tuple[str | None, slots_.Offer]:
+    """The slots to offer and the sentence before them (None: the plain 'next free' one)."""
+    today = now().date()
+    if query is None:
+        free = await client.free_slots(office, today, days=slots_.SEARCH_DAYS,
+                                       limit=slots_.MAX_OFFERED)
+        return None, slots_.choose(free, None)
+    window = query.window
+    free = await client.free_slots(
+        office, query.first, days=(query.last - query.first).days + 1,
+        after=window[0] if window else None, before=window[1] if window else None, limit=100)
+    offer = slots_.choose(free, query)
+    wish = slots_.wish_phrase(query, language)
+    if free and offer.matches_wish:
+        return say("slots_for_wish", language, wish=wish), offer
+    start = max(today, query.first - timedelta(days=7))
+    around = await client.free_slots(office, start, days=slots_.NEAREST_DAYS, limit=200)
+    offer = slots_.choose(around, query)
+    prefix = say("weekend_closed", language) + " " if slots_.is_weekend(query) else ""
+    return prefix + say("slots_nearest", language, wish=_capital(wish)), offer
+
+
+class ActionAskTerminFormConfirm(Action):
+    """The booking summary with yes/no buttons (before the generic action_ask_confirm)."""
+
+    def name(self) -> str:
+        return "action_ask_termin_form_confirm"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        language = variant(tracker)
+        await offices_or_empty()  # fills the cache the office name is shown from
+        lines = [say("summary_intro", language)]
+        for field in SPEC.fields:
+            value = tracker.get_slot(field.slot)
+            if value is not None:
+                lines.append(f"• {field.title(language)}: {field.show(value, language)}")
+        lines.append(say("summary_question", language))
+        dispatcher.utter_message(text="\n".join(lines), buttons=[
+            button(say("yes_book", language), "/affirm"),
+            button(say("no_change", language), "/deny")])
+        return []
+
+
+class ActionCancelAppointment(ActionCancelRequest):
+    """"abbrechen" in an appointment form: it stops and says that nothing was booked or changed."""
+
+    def name(self) -> str:
+        return "action_cancel_appointment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        inner = CollectingDispatcher()
+        events = await super().run(inner, tracker, domain)
+        key = "cancelled_booking" if tracker.active_loop.get("name") == SPEC.form else "cancelled_change"
+        dispatcher.utter_message(text=say(key, variant(tracker)))
+        return events
+
+
+class ActionAppointmentDone(Action):
+    """After an appointment form ends (booked, cancelled, moved or stopped): forget its values."""
+
+    def name(self) -> str:
+        return "action_appointment_done"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        slots: list[EventType] = []
+        for form in ("termin_form", "termin_absagen_form", "termin_verschieben_form"):
+            spec = FORMS.get(form)
+            if spec is not None:
+                slots += reset_events(spec)
+        return slots
+
+
+
+class ActionAskApptName(Action):
+    def name(self) -> str:
+        return "action_ask_appt_name"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(text=say("ask_name", variant(tracker)))
+        return []
+
+
+class ActionAskApptContact(Action):
+    def name(self) -> str:
+        return "action_ask_appt_contact"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(text=say("ask_contact", variant(tracker)))
+        return []

@@ -1,0 +1,65 @@
+"""The console under ``/console/`` and the handoff API, added to an aiohttp app on the internal port.
+
+``setup(app, settings, redis, engine)`` is what ``backoffice.app.setup``
+calls (the one place where the staff side is composed with the gateway's
+internal app); tests call :func:`add_console` with a fixed clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import redis.asyncio as aioredis
+from aiohttp import web
+from sqlalchemy import Engine
+
+from backoffice import office_hours
+from backoffice.console import auth_views, case_views, conversation_views, handoff_api, pages, user_views
+from backoffice.console.context import Clock, Console, ConsoleConfig, html_handler, utc_now
+from backoffice.office_hours import OfficeHours
+from channels.handoff import Handoffs
+from channels.keys import Keys
+
+
+async def _stylesheet(request: web.Request) -> web.Response:
+    return web.Response(text=pages.CSS_PATH.read_text(encoding="utf-8"), content_type="text/css",
+                        headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+
+def add_console(app: web.Application, config: ConsoleConfig, redis: aioredis.Redis, engine: Engine,
+                hours: OfficeHours, clock: Clock = utc_now) -> Console:
+    console = Console(config, engine, redis, hours, clock)
+    for route in [*auth_views.routes(console), *case_views.routes(console),
+                  *conversation_views.routes(console), *user_views.routes(console)]:
+        app.router.add_route(route.method, route.path, html_handler(route.handler))
+    app.router.add_get("/console/static/console.css", _stylesheet)
+    app.router.add_get("/console", _to_console)
+
+    async def http_ctx(_: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession() as session:
+            console.notify.open(session)
+            yield
+            console.notify.open(None)
+
+    app.cleanup_ctx.append(http_ctx)
+    return console
+
+
+async def _to_console(request: web.Request) -> web.Response:
+    return web.Response(status=308, headers={"Location": "/console/"})
+
+
+def add_handoff_routes(app: web.Application, config: ConsoleConfig, redis: aioredis.Redis,
+                       hours: OfficeHours, clock: Clock = utc_now) -> None:
+    handoffs = Handoffs(redis, Keys(config.redis_prefix), config.handoff_ttl_s)
+    app.router.add_routes(handoff_api.handoff_routes(handoffs, hours, config.case_service_token, clock))
+
+
+def setup(app: web.Application, settings: Any, redis: aioredis.Redis, engine: Engine) -> Console:
+    """Console and ``POST /api/v1/handoff`` with the configured office hours."""
+    config = ConsoleConfig.from_settings(settings)
+    hours = office_hours.load().office()
+    add_handoff_routes(app, config, redis, hours)
+    return add_console(app, config, redis, engine, hours)

@@ -93,7 +93,8 @@ def test_whatsapp_long_text_is_split_at_twilios_limit_not_shortened() -> None:
 def test_a_location_request_asks_for_the_address_by_sms_and_for_the_location_on_whatsapp() -> None:
     question = Text("Wo ist der Schaden?")
     [sms] = render_sms([question, Custom({"request": "location"})], 3)
-    assert sms["text"] == "Wo ist der Schaden?\nSchreiben Sie uns bitte die Adresse oder eine Ortsbeschreibung."
+    assert sms["text"] == ("Wo ist der Schaden?\n"
+                           "Schreiben Sie uns bitte die Adresse oder eine Ortsbeschreibung.")
     assert sms["encoding"] == "GSM-7" and sms["segments"] == 1
     asked, hint = render_whatsapp([question, Custom({"request": "location"})])
     assert asked["text"] == "Wo ist der Schaden?"
@@ -104,7 +105,8 @@ def test_a_location_request_asks_for_the_address_by_sms_and_for_the_location_on_
 
 def test_a_photo_request_says_sms_cannot_carry_photos_and_whatsapp_can() -> None:
     [sms] = render_sms([Text("Haben Sie ein Foto?"), Custom({"request": "photo"})], 3)
-    assert sms["text"].endswith("Fotos können Sie per SMS leider nicht senden.") and sms["encoding"] == "GSM-7"
+    assert sms["text"].endswith("Fotos können Sie per SMS leider nicht senden.")
+    assert sms["encoding"] == "GSM-7"
     [whatsapp] = render_whatsapp([Custom({"request": "photo", "text": "Haben Sie ein Foto?"})])
     assert whatsapp["text"].startswith("Haben Sie ein Foto? Ein Foto senden Sie einfach hier im Chat")
 

@@ -122,21 +122,31 @@ class _ManageValidation(AppointmentValidation):
             return {}
         reference = find_reference(latest_text(tracker))
         if reference is None:
-            if not asked:
-                return {}
+            return {REFERENCE: "?"} if asked else {}
+        return {REFERENCE: reference}
+
+    async def validate_appt_reference(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value == "?":
             return invalid(dispatcher, tracker, REFERENCE,
                            say("reference_unreadable", variant(tracker)))
-        values = await self._lookup(dispatcher, tracker, reference, None)
-        return {REFERENCE: reference, ATTEMPTS: 0} if values is None else values
+        values = await self._lookup(dispatcher, tracker, str(value), None)
+        return accepted({REFERENCE: value}) if values is None else values
 
     async def extract_appt_pin(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> dict[str, Any]:
         if not self.asked(tracker, PIN):
             return {}
         match = _PIN.search(latest_text(tracker))
-        if match is None:
+        return {PIN: match[1] if match else "?"}
+
+    async def validate_appt_pin(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value == SKIPPED:
+            return {PIN: SKIPPED}
+        if value == "?" or value is None:
             return invalid(dispatcher, tracker, PIN, say("pin_invalid", variant(tracker)))
-        values = await self._lookup(dispatcher, tracker, tracker.get_slot(REFERENCE), match[1])
+        values = await self._lookup(dispatcher, tracker, tracker.get_slot(REFERENCE), str(value))
         return values or {}
 
 
@@ -172,9 +182,11 @@ class ValidateTerminVerschiebenForm(_ManageValidation):
 
     async def extract_appt_start(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> dict[str, Any]:
-        if not self.asked(tracker, START):
-            return {}
-        return await read_start(dispatcher, tracker)
+        return {START: latest_text(tracker)} if self.asked(tracker, START) else {}
+
+    async def validate_appt_start(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return await read_start(dispatcher, tracker, str(value or ""))
 
     def on_change(self, slot: str) -> dict[str, Any]:
         return {WHEN: None} if slot == START else {PIN: None, CURRENT: None, START: None}

@@ -130,9 +130,13 @@ def wants_other_time(text: str) -> bool:
     return any(f" {words} " in padded for words in _OTHER_WORDS)
 
 
-async def read_start(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-    """The slot the citizen chose or typed; otherwise their wish, for the next offer."""
-    text, language = latest_text(tracker), variant(tracker)
+async def read_start(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> dict[str, Any]:
+    """The slot the citizen chose or typed; otherwise their wish, for the next offer.
+
+    Runs as ``validate_appt_start`` (rasa-sdk keeps helper slots only from validate
+    methods): the extracted value is the message text.
+    """
+    language = variant(tracker)
     if wants_other_time(text) and dateparse.parse(text, now()) is None:
         return {WHEN: OTHER_TIME, START: None}
     query = dateparse.parse(text, now())
@@ -196,9 +200,11 @@ class ValidateTerminForm(AppointmentValidation):
 
     async def extract_appt_start(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> dict[str, Any]:
-        if not self.asked(tracker, START):
-            return {}
-        return await read_start(dispatcher, tracker)
+        return {START: latest_text(tracker)} if self.asked(tracker, START) else {}
+
+    async def validate_appt_start(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return await read_start(dispatcher, tracker, str(value or ""))
 
     async def extract_appt_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:

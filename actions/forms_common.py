@@ -19,17 +19,17 @@ said "nein" to the summary. The flow:
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import content
+from actions import case_service, content
 from actions import faq as _faq
 from actions.request_texts import say
 
@@ -326,3 +326,65 @@ class ActionAnswerDuringForm(_faq._TopicRouting, Action):
         dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{topic.id}")
         dispatcher.utter_message(text=say("answer_then_continue", variant(tracker)))
         return [e for e in events if e.get("name") != "town"]
+
+
+@dataclass(frozen=True)
+class CaseParts:
+    """What a form contributes to POST /api/v1/cases besides the common fields."""
+
+    data: dict[str, Any]
+    place: dict[str, Any] | None = None
+    contact: dict[str, Any] | None = None
+    media: tuple[str, ...] = ()
+
+
+class SubmitRequest(Action, ABC):
+    """Creates the case after "ja" and confirms it (abstract: one subclass per form)."""
+
+    kind: str = ""
+
+    @abstractmethod
+    def spec(self) -> FormSpec:
+        """The form whose values are sent."""
+
+    @abstractmethod
+    def parts(self, tracker: Tracker) -> CaseParts:
+        """The kind fields, place, contact and media of this form."""
+
+    def name(self) -> str:
+        return f"action_submit_{self.kind}"
+
+    def extra_confirmation(self, language: str) -> str | None:
+        return None
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        spec = self.spec()
+        if tracker.get_slot(CONFIRM) is not True:  # only ever after "ja"
+            return reset_events(spec)
+        language = variant(tracker)
+        parts = self.parts(tracker)
+        body = {
+            "idempotency_key": idempotency_key(tracker),
+            "kind": self.kind,
+            "conversation_id": tracker.sender_id,
+            "channel": channel_of(tracker),
+            "language": language,
+            "data": parts.data,
+            "place": parts.place,
+            "contact": parts.contact,
+            "media": list(parts.media),
+        }
+        try:
+            created = await case_service.create_case(body)
+        except case_service.CaseServiceError:
+            dispatcher.utter_message(text=say("send_failed", language))
+            return [SlotSet(CONFIRM, None), FollowupAction(spec.form)]
+        lines = [say("created", language, reference=created.reference, pin=created.pin)]
+        if created.forwarded and created.routed_to.get("name"):
+            lines.append(say("forwarded", language, name=created.routed_to["name"]))
+        extra = self.extra_confirmation(language)
+        if extra:
+            lines.append(extra)
+        dispatcher.utter_message(text="\n".join(lines))
+        return reset_events(spec)

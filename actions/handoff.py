@@ -1,0 +1,103 @@
+"""Talking to a person: the handoff request, and the offer after two misunderstandings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import case_service, content
+from actions.forms_common import button, channel_of, latest_text, variant
+from actions.request_texts import say
+
+BERLIN = ZoneInfo("Europe/Berlin")
+FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+_WEEKDAYS = {"de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
+             "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+
+
+def next_open_text(iso: str, language: str, now: datetime | None = None) -> str:
+    """'Montag, 8:00 Uhr' (or 'morgen, 8:00 Uhr' / 'heute, 14:00 Uhr') in Europe/Berlin."""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=BERLIN)
+    moment = moment.astimezone(BERLIN)
+    today = (now or datetime.now(BERLIN)).astimezone(BERLIN).date()
+    english = language == "en"
+    days = (moment.date() - today).days
+    if days == 0:
+        day = "today" if english else "heute"
+    elif days == 1:
+        day = "tomorrow" if english else "morgen"
+    else:
+        day = _WEEKDAYS["en" if english else "de"][moment.weekday()]
+        day += f" {moment.day} {moment.strftime('%B')}" if english else f", {moment.day}.{moment.month}."
+    clock = f"{moment.hour}:{moment.minute:02d}"
+    return f"{day}, {clock}" if english else f"{day}, {clock} Uhr"
+
+
+def _offer_buttons(language: str, with_human: bool) -> list[dict[str, str]]:
+    buttons = [button(say("human_button", language), "/mensch_sprechen")] if with_human else []
+    return [*buttons, button(say("callback_button", language), "/rueckruf")]
+
+
+class ActionHandoff(Action):
+    """POST /api/v1/handoff: connect to staff, or say when they are back and offer a call-back."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        language = variant(tracker)
+        reason = "button" if latest_text(tracker).startswith("/") else "asked"
+        if reason == "asked" and _previous_was_fallback(tracker):
+            reason = "fallbacks"
+        try:
+            result = await case_service.handoff(tracker.sender_id, channel_of(tracker), language,
+                                                None, reason)
+        except case_service.CaseServiceError:
+            dispatcher.utter_message(
+                text=say("handoff_unavailable", language, phone=content.kreis().get("phone", "")),
+                buttons=_offer_buttons(language, with_human=False))
+            return []
+        if isinstance(result, case_service.HandoffQueued):
+            dispatcher.utter_message(text=say("handoff_queued", language, position=result.position))
+        else:
+            dispatcher.utter_message(
+                text=say("handoff_closed", language, when=next_open_text(result.next_open, language)),
+                buttons=_offer_buttons(language, with_human=False))
+        return []
+
+
+def _is_fallback(event: dict[str, Any]) -> bool:
+    """A user event the bot could not answer (no other authority recognised)."""
+    data = event.get("parse_data") or {}
+    intent = (data.get("intent") or {}).get("name")
+    entities = {e.get("entity") for e in data.get("entities") or ()}
+    return intent in FALLBACK_INTENTS and "other_authority" not in entities
+
+
+def _previous_was_fallback(tracker: Tracker) -> bool:
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return len(users) >= 2 and _is_fallback(users[-2])
+
+
+class ActionFallback(Action):
+    """After "not understood": the second time in a row, offer a person or a call-back."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        if _previous_was_fallback(tracker):
+            language = variant(tracker)
+            dispatcher.utter_message(text=say("fallback_offer", language),
+                                     buttons=_offer_buttons(language, with_human=True))
+        return []

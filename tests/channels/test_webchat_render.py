@@ -68,3 +68,10 @@ def test_direction_and_language(text, language, expected) -> None:
 def test_render_is_deterministic() -> None:
     responses = [Text("a"), Buttons("b", (Button("Ja", "/affirm"),)), Text(ARABIC)]
     assert render(responses, RenderContext("c", "ar")) == render(responses, RenderContext("c", "ar"))
+
+
+def test_requests_become_request_bodies_and_other_custom_data_is_left_out() -> None:
+    responses = [Text("Wo genau ist der Schaden?"), Custom({"request": "location"}),
+                 Custom({"request": "photo"}), Custom({"request": "video"}), Custom({"handoff": True})]
+    bodies = render(responses, RenderContext("conv", "de"))
+    assert bodies[1:] == [{"kind": "request", "request": "location"}, {"kind": "request", "request": "photo"}]

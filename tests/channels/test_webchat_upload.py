@@ -22,7 +22,7 @@ from tests.channels.case_service import TOKEN, CaseService, jpeg, png
 from tests.channels.conftest import entries_added, free_port
 from tests.channels.test_webchat import ORIGIN, SECRET, Browser, bot_messages, connect
 
-MAX_BYTES = 64 * 1024
+MAX_BYTES = 512 * 1024  # more than GATEWAY_MAX_BODY_BYTES (256 KiB), which is for webhooks
 
 
 def responder(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -253,7 +253,7 @@ async def test_a_photo_is_stored_and_reaches_the_core_as_anhang(gateway, http, c
     assert (await upload(http, gateway, png(), browser.token, cmid=cmid))[:2] == (
         202, {"cmid": cmid, "duplicate": True})
     other = uuid.uuid4().hex
-    assert (await upload(http, gateway, jpeg(), browser.token, cmid=other))[0] == 202
+    assert (await upload(http, gateway, jpeg(300 * 1024), browser.token, cmid=other))[0] == 202
     await browser.frames_until(lambda fs: len(bot_messages(fs)) == 1)
     assert [r.body["text"] for r in core.requests] == ["[Anhang]", "[Anhang]"]
     first, second = (r.body["metadata"]["media"][0] for r in core.requests)

@@ -13,6 +13,8 @@ import os
 import secrets
 import subprocess
 import sys
+import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -26,7 +28,7 @@ import redis
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import stack as st  # noqa: E402
-from rasa_env import RASA_PYTHON  # noqa: E402
+from rasa_env import GATEWAY_PYTHON, RASA_PYTHON  # noqa: E402
 
 
 def _model() -> Path:
@@ -46,6 +48,38 @@ def _redis_url(stack: st.Stack, tmp: Path) -> str:
         return st.start_redis(stack, st.free_port(), tmp / "redis")
 
 
+@dataclass(frozen=True)
+class CaseService:
+    """The real case service (``python -m backoffice``, gateway venv) the actions talk to."""
+
+    url: str
+    token: str
+
+
+def _start_case_service(stack: st.Stack, tmp: Path, redis_url: str, prefix: str) -> CaseService:
+    port, token = st.free_port(), secrets.token_urlsafe(16)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CASE_SERVICE_TOKEN": token,
+           "DATABASE_URL": f"sqlite:///{tmp / 'cases.db'}", "REDIS_URL": redis_url,
+           "GATEWAY_REDIS_PREFIX": prefix}
+    command = [str(GATEWAY_PYTHON), "-m", "backoffice", "--host", "127.0.0.1", "--port", str(port)]
+    process = stack.add("case-service", st._popen(command, env, tmp / "case-service.log"))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"case service exited: {(tmp / 'case-service.log').read_text()[-2000:]}")
+        try:
+            urllib.request.urlopen(f"{url}/api/v1/offices", timeout=2).close()
+            return CaseService(url, token)
+        except urllib.error.HTTPError as error:
+            if error.code < 500:
+                return CaseService(url, token)
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError("case service not ready after 60 s")
+
+
 @dataclass
 class DialogueCore:
     rasa_url: str
@@ -53,6 +87,8 @@ class DialogueCore:
     redis_url: str
     prefix: str
     processes: st.Stack = field(repr=False)
+    case_service: CaseService | None = None
+    case_service_error: str = ""
 
     def post(self, body: dict[str, Any], token: str | None = None) -> tuple[int, dict[str, Any]]:
         request = urllib.request.Request(
@@ -81,9 +117,16 @@ def core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DialogueCore]:
         token = secrets.token_urlsafe(16)
         env = st.endpoint_environ(redis_url, action_port, 3600, prefix=prefix)
         env["CONTENT_IS_EXAMPLE"] = "true"
+        service, service_error = None, ""
+        try:  # tests without forms still run when the case service cannot start
+            service = _start_case_service(processes, tmp, redis_url, prefix)
+            env.update(CASE_SERVICE_URL=service.url, CASE_SERVICE_TOKEN=service.token)
+        except (RuntimeError, TimeoutError) as error:
+            service_error = str(error)
         st.start_action_server(processes, action_port, env, tmp / "actions.log")
         st.start_rasa(processes, model, rasa_port, token, env, tmp / "rasa.log")
-        yield DialogueCore(f"http://127.0.0.1:{rasa_port}", token, redis_url, prefix, processes)
+        yield DialogueCore(f"http://127.0.0.1:{rasa_port}", token, redis_url, prefix, processes,
+                           service, service_error)
     finally:
         processes.stop()
         if "redis_url" in locals() and "prefix" in locals():
@@ -122,6 +165,13 @@ class Conversation:
     def texts(self, text: str, **metadata: Any) -> str:
         """All reply texts of one turn, joined."""
         return "\n".join(m.get("text", "") for m in self.send(text, **metadata))
+
+
+@pytest.fixture
+def case_service(core: DialogueCore) -> CaseService:
+    if core.case_service is None:
+        pytest.fail(f"the case service did not start: {core.case_service_error}")
+    return core.case_service
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ RASA_PY := .venv-rasa/bin/python
 GW_PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup train validate-content validate-deploy lint eval-nlu tune-oos bench-nlu-clinc bench-gateway clean
+.PHONY: run test setup train validate-content validate-deploy backup restore lint eval-nlu tune-oos bench-nlu-clinc bench-gateway clean
 
 setup:
 	@$(PYTHON) scripts/setup_env.py
@@ -23,6 +23,14 @@ validate-content: setup
 
 validate-deploy: setup
 	@$(GW_PY) scripts/validate_deploy.py
+
+# make backup [ARGS="--out DIR"]; make restore ARCHIVE=data/backups/backup-....tar.gz
+backup: setup
+	@$(GW_PY) scripts/backup.py create $(ARGS)
+
+restore: setup
+	@test -n "$(ARCHIVE)" || { echo "usage: make restore ARCHIVE=path/to/backup.tar.gz"; exit 2; }
+	@$(GW_PY) scripts/backup.py restore "$(ARCHIVE)" $(ARGS)
 
 lint: setup
 	@$(GW_PY) -m ruff check .

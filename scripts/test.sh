@@ -14,9 +14,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "lint (ruff)"
 $GW_PY -m ruff check .
 
-step "deployment files (scripts/validate_deploy.py)"
+step "deployment files (scripts/validate_deploy.py); backups on SQLite and PostgreSQL (tests/scripts)"
 $GW_PY scripts/validate_deploy.py
-$GW_PY -m pytest -p no:cacheprovider -q tests/scripts/test_validate_deploy.py
+$GW_PY -m pytest -p no:cacheprovider -q --timeout 300 tests/scripts "$@"
 
 step "content (scripts/validate_content.py)"
 $GW_PY scripts/validate_content.py

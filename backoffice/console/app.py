@@ -1,8 +1,9 @@
 """The console under ``/console/`` and the handoff API, added to an aiohttp app on the internal port.
 
-``setup(app, settings, redis, engine)`` is what ``backoffice.app.setup``
-calls (the one place where the staff side is composed with the gateway's
-internal app); tests call :func:`add_console` with a fixed clock.
+``setup(app, settings, redis, database, cases)`` is what
+``backoffice.app.setup`` calls (the one place where the staff side is
+composed with the gateway's internal app); tests call :func:`add_console`
+and :func:`add_handoff_routes` with a fixed clock.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from typing import Any
 import aiohttp
 import redis.asyncio as aioredis
 from aiohttp import web
-from sqlalchemy import Engine
 
 from backoffice import office_hours
+from backoffice.cases import CaseService
 from backoffice.console import auth_views, case_views, conversation_views, handoff_api, pages, user_views
 from backoffice.console.context import Clock, Console, ConsoleConfig, html_handler, utc_now
+from backoffice.db import Database
 from backoffice.office_hours import OfficeHours
 from channels.handoff import Handoffs
 from channels.keys import Keys
@@ -28,9 +30,9 @@ async def _stylesheet(request: web.Request) -> web.Response:
                         headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"})
 
 
-def add_console(app: web.Application, config: ConsoleConfig, redis: aioredis.Redis, engine: Engine,
-                hours: OfficeHours, clock: Clock = utc_now) -> Console:
-    console = Console(config, engine, redis, hours, clock)
+def add_console(app: web.Application, config: ConsoleConfig, redis: aioredis.Redis, database: Database,
+                cases: CaseService, hours: OfficeHours, clock: Clock = utc_now) -> Console:
+    console = Console(config, database, cases, redis, hours, clock)
     for route in [*auth_views.routes(console), *case_views.routes(console),
                   *conversation_views.routes(console), *user_views.routes(console)]:
         app.router.add_route(route.method, route.path, html_handler(route.handler))
@@ -57,9 +59,10 @@ def add_handoff_routes(app: web.Application, config: ConsoleConfig, redis: aiore
     app.router.add_routes(handoff_api.handoff_routes(handoffs, hours, config.case_service_token, clock))
 
 
-def setup(app: web.Application, settings: Any, redis: aioredis.Redis, engine: Engine) -> Console:
+def setup(app: web.Application, settings: Any, redis: aioredis.Redis, database: Database, cases: CaseService,
+          clock: Clock = utc_now) -> Console:
     """Console and ``POST /api/v1/handoff`` with the configured office hours."""
     config = ConsoleConfig.from_settings(settings)
     hours = office_hours.load().office()
-    add_handoff_routes(app, config, redis, hours)
-    return add_console(app, config, redis, engine, hours)
+    add_handoff_routes(app, config, redis, hours, clock)
+    return add_console(app, config, redis, database, cases, hours, clock)

@@ -1,37 +1,18 @@
-"""What the console sends to citizens (status changes, staff taking and ending a chat).
+"""What the console tells citizens when staff take or end a live chat, and the labels staff see.
 
 German, English and Leichte Sprache (``ls``), like the dialogue core's answers.
-
-Also the German labels staff see for statuses and kinds.
+Status change messages come from the case service (``backoffice/texts.py``).
 """
 
 from __future__ import annotations
 
-STATUS_LABELS: dict[str, dict[str, str]] = {
-    "de": {"received": "Eingegangen", "in_progress": "In Bearbeitung", "forwarded": "Weitergeleitet",
-           "waiting_for_citizen": "Wartet auf Ihre Rückmeldung", "done": "Erledigt",
-           "rejected": "Abgelehnt", "cancelled": "Storniert"},
-    "en": {"received": "received", "in_progress": "in progress", "forwarded": "forwarded",
-           "waiting_for_citizen": "waiting for your reply", "done": "done", "rejected": "rejected",
-           "cancelled": "cancelled"},
-    "ls": {"received": "Ist angekommen", "in_progress": "Wir arbeiten daran",
-           "forwarded": "Ist weiter-geleitet",
-           "waiting_for_citizen": "Wir brauchen eine Antwort von Ihnen", "done": "Ist fertig",
-           "rejected": "Geht leider nicht", "cancelled": "Ist abgesagt"},
-}
-
-STAFF_STATUS_LABELS = {**STATUS_LABELS["de"], "waiting_for_citizen": "Wartet auf Bürger/in"}
+STAFF_STATUS_LABELS = {"received": "Eingegangen", "in_progress": "In Bearbeitung",
+                       "forwarded": "Weitergeleitet", "waiting_for_citizen": "Wartet auf Bürger/in",
+                       "done": "Erledigt",
+                       "rejected": "Abgelehnt", "cancelled": "Storniert"}
 
 KIND_LABELS = {"maengelmeldung": "Mängelmeldung", "sperrmuell_anmelden": "Sperrmüll-Anmeldung",
                "rueckruf": "Rückrufbitte", "termin": "Termin"}
-
-STATUS_UPDATE = {
-    "de": "Neuigkeiten zu Ihrem Anliegen {reference}: {status}.",
-    "en": "Update on your request {reference}: {status}.",
-    "ls": "Es gibt Neuigkeiten zu Ihrem Anliegen.\nNummer: {reference}\nStand: {status}",
-}
-STATUS_NOTE = {"de": "Nachricht der Verwaltung: {note}", "en": "Message from the administration: {note}",
-               "ls": "Das schreibt das Amt: {note}"}
 
 TAKEN = {
     "de": "Sie schreiben jetzt mit einer Mitarbeiterin oder einem Mitarbeiter des Märkischen Kreises.",
@@ -49,10 +30,3 @@ ENDED_BY_STAFF = {
 def pick(texts: dict[str, str], language: str | None) -> str:
     return texts.get(language or "de", texts["de"])
 
-
-def status_message(reference: str, status: str, note: str | None, language: str | None) -> str:
-    labels = STATUS_LABELS.get(language or "de", STATUS_LABELS["de"])
-    text = pick(STATUS_UPDATE, language).format(reference=reference, status=labels.get(status, status))
-    if note:
-        text += "\n\n" + pick(STATUS_NOTE, language).format(note=note)
-    return text

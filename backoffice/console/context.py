@@ -8,7 +8,6 @@ turns raised 4xx into JSON, and staff should see a page.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -19,11 +18,12 @@ from typing import Any, TypeVar
 import aiohttp
 import redis.asyncio as aioredis
 from aiohttp import web
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from backoffice.cases import CaseService
 from backoffice.console import pages, queries
 from backoffice.console.security import ConsoleSession, LoginThrottle, Sessions, same
+from backoffice.db import Database
 from backoffice.models import User
 from backoffice.office_hours import OfficeHours
 from channels.handoff import Handoffs
@@ -134,10 +134,13 @@ class NotifyClient:
 
 
 class Console:
-    def __init__(self, config: ConsoleConfig, engine: Engine, redis: aioredis.Redis, hours: OfficeHours,
-                 clock: Clock = utc_now) -> None:
+    """Everything a console handler needs; cases are read and changed through the case service."""
+
+    def __init__(self, config: ConsoleConfig, database: Database, cases: CaseService, redis: aioredis.Redis,
+                 hours: OfficeHours, clock: Clock = utc_now) -> None:
         self.config = config
-        self.engine = engine
+        self.database = database
+        self.cases = cases
         self.redis = redis
         self.hours = hours
         self.clock = clock
@@ -148,11 +151,7 @@ class Console:
 
     async def db(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction in a thread (the engine is synchronous)."""
-        def run() -> T:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
-                return work(session)
-
-        return await asyncio.to_thread(run)
+        return await self.database.run(work)
 
     @property
     def cookie_name(self) -> str:

@@ -14,8 +14,8 @@ from pathlib import Path
 from string import Template
 from zoneinfo import ZoneInfo
 
+from backoffice.cases import STATUSES, CaseSummary
 from backoffice.console.citizen_texts import KIND_LABELS, STAFF_STATUS_LABELS
-from backoffice.console.queries import STATUSES, CaseRow
 from backoffice.models import Case, User
 from channels.handoff import Handoff, Line, State
 
@@ -108,7 +108,7 @@ def _conversation_rows(items: Iterable[Handoff], names: Mapping[str, str], now: 
     return "".join(rows)
 
 
-def overview(cases: Sequence[CaseRow], waiting: Sequence[Handoff], held: Sequence[Handoff],
+def overview(cases: Sequence[CaseSummary], waiting: Sequence[Handoff], held: Sequence[Handoff],
              names: Mapping[str, str], now: datetime) -> str:
     head = ('<tr><th scope="col">Gespräch</th><th scope="col">Kanal</th><th scope="col">Thema</th>'
             '<th scope="col">Seit</th><th scope="col">Bei</th></tr>')

@@ -1,37 +1,24 @@
-"""The console's database work: accounts, audit log, open cases, case history, status changes, notes.
+"""The console's own database work: accounts and the audit log (cases go through ``backoffice/cases.py``).
 
-Synchronous SQLAlchemy (the project's rule, backoffice/CONTRACT.md); the
-console calls these through ``asyncio.to_thread``. They live here because
-the case service's own module (``backoffice/cases.py``) did not offer them
-when the console was written; each takes a ``Session`` and a clock value
-so tests fix time without patching.
+Synchronous SQLAlchemy (the project's rule, backoffice/CONTRACT.md), called
+through ``asyncio.to_thread``; each function takes a ``Session`` and, where
+time matters, the clock's value, so tests fix time without patching.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from backoffice.models import AuditEntry, Case, CaseEvent, User
+from backoffice.models import AuditEntry, User
 
 ROLES = ("staff", "editor", "reviewer", "admin")
-CLOSED = frozenset({"done", "rejected", "cancelled"})
-STATUSES = ("received", "in_progress", "forwarded", "waiting_for_citizen", "done", "rejected", "cancelled")
 
 
 class QueryError(ValueError):
     """A request the data does not allow (unknown status, duplicate user); the message is for staff."""
-
-
-def _aware(at: datetime | None, like: datetime) -> datetime | None:
-    """SQLite returns naive datetimes for timezone columns; they were stored in UTC."""
-    if at is None or at.tzinfo is not None:
-        return at
-    return at.replace(tzinfo=like.tzinfo)
-
 
 # --- accounts ------------------------------------------------------------------------------------
 
@@ -77,70 +64,3 @@ def audit(session: Session, username: str, action: str, detail: str | None, now:
 
 def recent_audit(session: Session, limit: int = 100) -> list[AuditEntry]:
     return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
-
-
-# --- cases ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CaseRow:
-    reference: str
-    kind: str
-    status: str
-    routed_id: str
-    created_at: datetime
-    overdue: bool
-
-
-def open_cases(session: Session, units: list[str], now: datetime, overdue_after: timedelta,
-               limit: int = 200) -> list[CaseRow]:
-    """Open cases of ``units`` (all when empty), overdue ones first, then oldest first."""
-    query = select(Case).where(Case.status.not_in(CLOSED))
-    if units:
-        query = query.where(Case.routed_id.in_(units))
-    rows = []
-    for case in session.scalars(query.order_by(Case.created_at).limit(limit)):
-        last = _aware(case.last_staff_action_at or case.created_at, now)
-        rows.append(CaseRow(case.reference, case.kind, case.status, case.routed_id,
-                            _aware(case.created_at, now) or now, now - (last or now) > overdue_after))
-    return sorted(rows, key=lambda row: (not row.overdue, row.created_at))
-
-
-def get_case(session: Session, reference: str, units: list[str]) -> Case | None:
-    """The case with its history, if ``units`` (empty = all) may see it."""
-    case = session.scalars(select(Case).where(Case.reference == reference)
-                           .options(selectinload(Case.events))).one_or_none()
-    if case is None or (units and case.routed_id not in units):
-        return None
-    return case
-
-
-def change_status(session: Session, case: Case, status: str, note: str | None, actor: str,
-                  now: datetime) -> CaseEvent:
-    """A citizen-visible status change (the note goes to the citizen too)."""
-    if status not in STATUSES:
-        raise QueryError("Unbekannter Status")
-    event = CaseEvent(case_id=case.id, at=now, actor=actor, status=status, note=note or None,
-                      internal=False, notified=False)
-    case.status = status
-    case.updated_at = now
-    case.last_staff_action_at = now
-    session.add(event)
-    session.flush()
-    return event
-
-
-def add_note(session: Session, case: Case, note: str, actor: str, now: datetime) -> CaseEvent:
-    """An internal note: staff only, never shown or sent to the citizen."""
-    event = CaseEvent(case_id=case.id, at=now, actor=actor, status=None, note=note, internal=True,
-                      notified=False)
-    case.last_staff_action_at = now
-    session.add(event)
-    session.flush()
-    return event
-
-
-def mark_notified(session: Session, event_id: int) -> None:
-    event = session.get(CaseEvent, event_id)
-    if event is not None:
-        event.notified = True

@@ -22,11 +22,15 @@ from aiohttp import web
 from sqlalchemy import Engine
 
 from backoffice import db, migrate
+from backoffice.cases import CaseService
 from backoffice.console.app import add_console, add_handoff_routes
 from backoffice.console.context import Console, ConsoleConfig
 from backoffice.console.security import hash_password
+from backoffice.db import Database
 from backoffice.models import Case, User
+from backoffice.notify import GatewayNotifier
 from backoffice.office_hours import load as load_hours
+from backoffice.settings import Settings
 from tests.channels import conftest as _gateway
 
 # the gateway's fixtures, so the console tests can run a real gateway beside the console
@@ -120,17 +124,24 @@ class ConsoleServer:
 
 @pytest.fixture
 async def start_console(rdb, prefix, engine, clock) -> AsyncIterator[Callable[..., Awaitable[ConsoleServer]]]:
-    """The console (and the handoff API) as ``python -m backoffice`` serves them, on a free port."""
+    """The console, the case service and the handoff API as ``python -m backoffice`` serves them."""
     runners: list[web.AppRunner] = []
+    notifiers: list[GatewayNotifier] = []
 
     async def start(notify_url: str = "http://127.0.0.1:9", database: Engine | None = None,
                     **config: Any) -> ConsoleServer:
         app = web.Application()
         settings = ConsoleConfig(redis_prefix=prefix, case_service_token=TOKEN, notify_url=notify_url,
                                  **config)
+        service_settings = Settings(_env_file=None, case_service_token=TOKEN, gateway_notify_url=notify_url,
+                                    gateway_redis_prefix=prefix)
+        notifier = GatewayNotifier(notify_url, TOKEN)
+        notifiers.append(notifier)
+        data = Database(database or engine)
+        cases = CaseService(data, service_settings, rdb, notifier, clock)
         hours = load_hours().office()
         add_handoff_routes(app, settings, rdb, hours, clock)
-        console = add_console(app, settings, rdb, database or engine, hours, clock)
+        console = add_console(app, settings, rdb, data, cases, hours, clock)
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -141,6 +152,8 @@ async def start_console(rdb, prefix, engine, clock) -> AsyncIterator[Callable[..
     yield start
     for runner in runners:
         await runner.cleanup()
+    for notifier in notifiers:
+        await notifier.close()
 
 
 class Browser:

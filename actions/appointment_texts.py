@@ -130,6 +130,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "ls": "Ihr Termin ist gebucht.\nWann: {when}\nWo: {office}, {address}\n"
         "Ihre Vorgangs-Nummer: {reference}\nIhre PIN: {pin}\nBitte schreiben Sie sich beides auf.",
     },
+    "booked_sms": {
+        "de": "Termin gebucht: {when}, {office}, {address}. Vorgangsnummer {reference}, PIN {pin}."
+        "{bring}",
+        "en": "Appointment booked: {when}, {office}, {address}. Reference {reference}, PIN {pin}."
+        "{bring}",
+    },
+    "bring_sms": {"de": " Mitbringen: {items}.", "en": " Bring: {items}."},
     "bring": {
         "de": "Bitte mitbringen:\n{items}",
         "en": "Please bring:\n{items}",

@@ -263,7 +263,7 @@ async def book(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, 
         return {CONFIRM: None, START: None, WHEN: slots_.dump(same_day), ATTEMPTS: 0}
     office = cached_office(result.office) or next(
         (o for o in await offices_or_empty() if o.id == result.office), None)
-    dispatcher.utter_message(text=booked_text(result, office, language))
+    dispatcher.utter_message(text=booked_text(result, office, language, channel_of(tracker)))
     return accepted({CONFIRM: True})
 
 
@@ -274,13 +274,18 @@ async def offices_or_empty() -> list[client.Office]:
         return []
 
 
-def booked_text(booking: client.Booking, office: client.Office | None, language: str) -> str:
-    """Reference, PIN, date and time in words, address, and what to bring."""
-    lines = [say("booked", language, when=slots_.long_datetime(booking.start, language),
-                 office=office.name if office else booking.office,
-                 address=office.address if office else "",
-                 reference=booking.reference, pin=booking.pin or "-")]
+def booked_text(booking: client.Booking, office: client.Office | None, language: str,
+                channel: str = "webchat") -> str:
+    """Reference, PIN, date and time in words, address, and what to bring (compact on SMS)."""
+    values = {"when": slots_.long_datetime(booking.start, language),
+              "office": office.name if office else booking.office,
+              "address": office.address if office else "",
+              "reference": booking.reference, "pin": booking.pin or "-"}
     items = offices_.bring(office.topic, language) if office else []
+    if channel == "sms":
+        listed = say("bring_sms", language, items="; ".join(items)) if items else ""
+        return say("booked_sms", language, bring=listed, **values)
+    lines = [say("booked", language, **values)]
     if items:
         lines.append(say("bring", language, items="\n".join(f"• {item}" for item in items)))
     return "\n\n".join(lines)
@@ -319,6 +324,7 @@ class ActionAskApptStart(Action):
             dispatcher.utter_message(text=say("ask_wish", language))
             return [SlotSet(WHEN, None)]
         office_id = tracker.get_slot(OFFICE)
+        await offices_or_empty()  # the office's name for the sentence
         office = cached_office(office_id)
         query = slots_.load(raw)
         try:

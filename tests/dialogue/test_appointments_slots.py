@@ -174,3 +174,19 @@ def test_other_time_is_recognised_but_a_date_wins() -> None:
     assert wants_other_time("Andere Zeit")
     assert wants_other_time("keiner passt mir")
     assert not wants_other_time("Di 8.12. 9:30")
+
+
+def test_the_confirmation_names_everything_and_is_compact_on_sms() -> None:
+    from actions.appointment_client import Booking
+    from actions.appointments import booked_text
+
+    booking = Booking("MK-2026-000123-7", "482913", "kfz_zulassung", at(8, 9, 30))
+    full = booked_text(booking, OFFICES[0], "de")
+    for part in ("MK-2026-000123-7", "482913", "Dienstag, 8. Dezember 2026, 9:30 Uhr",
+                 "Heedfelder Straße 45", "Bitte mitbringen:", "• eVB-Nummer Ihrer Versicherung"):
+        assert part in full
+    sms = booked_text(booking, OFFICES[0], "de", "sms")
+    assert "MK-2026-000123-7" in sms and "PIN 482913" in sms and "Mitbringen: " in sms
+    assert "\n" not in sms and len(sms) < len(full)
+    english = booked_text(booking, OFFICES[0], "en")
+    assert "Tuesday, 8 December 2026, 9:30" in english and "Please bring:" in english

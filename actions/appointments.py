@@ -200,7 +200,13 @@ class ValidateTerminForm(AppointmentValidation):
 
     async def extract_appt_start(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> dict[str, Any]:
-        return {START: latest_text(tracker)} if self.asked(tracker, START) else {}
+        text = latest_text(tracker)
+        if self.asked(tracker, START):
+            return {START: text}
+        # "Termin bei der Zulassungsstelle nächsten Dienstag": the wish said ahead of time
+        if self.prefill(tracker, START) and dateparse.parse(text, now()) is not None:
+            return {START: text}
+        return {}
 
     async def validate_appt_start(self, value: Any, dispatcher: CollectingDispatcher,
                                   tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -24,6 +25,12 @@ from tests.dialogue.requests_support import ROOT, slot_sets, texts
 
 FILLED = {"appt_office": "kfz_zulassung", "appt_start": "2026-12-08T09:30:00+01:00",
           "appt_name": "Erika Mustermann", "appt_contact": "+491712345678"}
+
+
+@pytest.fixture(autouse=True)
+def no_case_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These turns must not need the case service: any call to it fails (nothing listens on 9)."""
+    monkeypatch.setenv("CASE_SERVICE_URL", "http://127.0.0.1:9")
 
 
 @cache
@@ -149,3 +156,9 @@ async def test_cancel_form_needs_a_reference_number() -> None:
         tracker("weiß ich nicht", form="termin_absagen_form", requested="appt_reference"),
         ValidateTerminAbsagenForm())
     assert "keine Vorgangsnummer gefunden" in said and slots["appt_reference"] is None
+
+
+async def test_a_wish_in_the_first_message_is_kept_for_the_offer() -> None:
+    slots, said = await run_form(tracker("Ich hätte gern einen Termin für nächste Woche", "termin_buchen"))
+    assert slots["appt_start"] is None and said == ""
+    assert '"given": true' in slots["appt_when"] and slots["requested_slot"] == "appt_office"

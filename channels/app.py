@@ -275,4 +275,8 @@ def create_internal_app(settings: Settings, public: web.Application) -> web.Appl
     app.router.add_get("/metrics", metrics)
     notifier = notify.Notifier(settings, public[REDIS], public[SCRIPTS], public[KEYS], public[ADAPTERS])
     app.router.add_routes(notify.routes(notifier, settings))
+    if settings.case_service_token:  # the staff side (backoffice/): case API, console, Open311
+        from backoffice.app import setup as setup_staff_side
+
+        setup_staff_side(app, settings, public[REDIS])
     return app

@@ -1,0 +1,102 @@
+"""Composition of the staff side: ``setup(app, settings, redis)`` adds its routes and lifetimes.
+
+Called once by ``channels/app.py:create_internal_app`` (the gateway's
+internal port) and by ``python -m backoffice`` (standalone). Start-up runs
+``alembic upgrade head``; the housekeeping task expires unclaimed uploads
+and sends appointment reminders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from backoffice import api, media, migrate
+from backoffice.cases import CaseService
+from backoffice.console import app as console
+from backoffice.db import Database
+from backoffice.notify import GatewayNotifier
+from backoffice.settings import Settings, load
+from backoffice.timeutil import Clock, utc_now
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("backoffice_settings", Settings)
+DATABASE = web.AppKey("backoffice_db", Database)
+CASES = web.AppKey("backoffice_cases", CaseService)
+
+
+async def housekeeping_once(service: CaseService) -> None:
+    now = service.clock()
+    ttl = timedelta(hours=service.settings.media_ttl_h)
+    expired = await service.db.run(lambda s: media.expire_unattached(s, now, ttl))
+    if expired:
+        log.info("expired %d unattached uploads", expired)
+
+
+async def _housekeeping(service: CaseService) -> None:
+    while True:
+        try:
+            await housekeeping_once(service)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # keep running; the next round retries
+            log.error("housekeeping failed: %s", type(exc).__name__)
+        await asyncio.sleep(service.settings.reminder_interval_s)
+
+
+# Settings the gateway and the staff side share: the gateway's values win when it composes both.
+SHARED = ("case_service_token", "database_url", "gateway_redis_prefix", "redis_url", "handoff_max_wait_s")
+
+
+def own_settings(given: object | None) -> Settings:
+    """The staff side's settings; from the environment, overlaid with a gateway settings object's values."""
+    if isinstance(given, Settings):
+        return given
+    settings = load()
+    if given is None:
+        return settings
+    update = {name: getattr(given, name) for name in SHARED if getattr(given, name, None) is not None}
+    host, port = getattr(given, "internal_host", None), getattr(given, "internal_port", None)
+    if "gateway_notify_url" not in settings.model_fields_set and host and port:
+        update["gateway_notify_url"] = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
+    return settings.model_copy(update=update)
+
+
+def setup(app: web.Application, settings: object | None, redis: aioredis.Redis,
+          clock: Clock = utc_now, with_console: bool = True) -> CaseService:
+    """Add the case service (API, Open311) and the console to ``app``.
+
+    ``settings``: the staff side's own, or the gateway's (its shared values are
+    taken over), or None for the environment.
+    """
+    settings = own_settings(settings)
+    db = Database.from_url(settings.database_url)
+    notifier = GatewayNotifier(settings.gateway_notify_url, settings.token)
+    service = CaseService(db, settings, redis, notifier, clock)
+    app[SETTINGS], app[DATABASE], app[CASES] = settings, db, service
+    app.router.add_routes(api.routes(service, settings.token))
+    if with_console:
+        from backoffice.console import app as console_app  # the console is built on this service
+
+        console_app.setup(app, settings, redis, db, service, clock)
+    console.setup(app, settings, redis, db, service, clock)  # /console/ and POST /api/v1/handoff
+
+    async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        await asyncio.to_thread(migrate.upgrade, db.engine)
+        log.info("case service: schema up to date on %s", db.engine.url.get_backend_name())
+        task = asyncio.create_task(_housekeeping(service), name="backoffice housekeeping")
+        yield
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await service.drain()
+        await notifier.close()
+        db.dispose()
+
+    app.cleanup_ctx.append(lifetime)
+    return service

@@ -1,0 +1,71 @@
+"""Settings of the staff side, from the environment or ``.env`` (names in CONTRACT.md).
+
+Read like ``channels/settings.py``: validated once; :func:`load` turns a bad
+value into one line naming the setting (exit code 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = ROOT / "data" / "run" / "cases.db"
+
+
+class Settings(BaseSettings):
+    """Field ``foo_bar`` is read from ``FOO_BAR``."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    case_service_token: SecretStr | None = None  # bearer of /api/v1; the API answers 401 without it
+    database_url: str | None = None  # default: SQLite file data/run/cases.db
+    case_reference_prefix: str = Field("MK", pattern=r"^[A-Z]{2,4}$")
+    case_overdue_after_h: int = Field(72, ge=1)
+    gateway_notify_url: str = Field("http://127.0.0.1:8081", pattern=r"^https?://[^\s/]+(/\S*)?$")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", pattern=r"^(redis|rediss|unix)://\S+$")
+    gateway_redis_prefix: str = Field("gw", pattern=r"^[A-Za-z0-9_.\-]{1,40}$")
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_from: str = "buergerassistent@localhost"
+    staff_notify_email: str | None = None
+    handoff_max_wait_s: int = Field(600, ge=10)
+    console_session_ttl_s: int = Field(28800, ge=60)
+    open311_api_keys: str = ""  # comma separated; POST /open311/v2/requests.json is off without
+    # limits of citizens' lookups (per conversation)
+    status_lookups_per_minute: int = Field(5, ge=1)
+    wrong_pins_per_hour: int = Field(5, ge=1)
+    booking_horizon_days: int = Field(28, ge=1, le=365)
+    reminder_interval_s: float = Field(300.0, gt=0)
+    media_ttl_h: int = Field(24, ge=1)
+
+    @field_validator("gateway_notify_url")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def token(self) -> str | None:
+        return self.case_service_token.get_secret_value() if self.case_service_token else None
+
+    @property
+    def open311_keys(self) -> frozenset[str]:
+        return frozenset(key.strip() for key in self.open311_api_keys.split(",") if key.strip())
+
+
+def load() -> Settings:
+    """Settings from the environment; a bad value ends the process with one line naming it."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        print(f"backoffice: setting {name}: {error['msg']}", file=sys.stderr)
+    except SettingsError as exc:
+        print(f"backoffice: settings: {exc}", file=sys.stderr)
+    raise SystemExit(2)

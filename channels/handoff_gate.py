@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from channels import handoff_texts, texts
 from channels.dialogue import Offers
@@ -53,21 +54,22 @@ class HandoffGate:
         self._offers = offers
 
     async def route(self, queued: QueuedMessage, numbered: bool,
-                    language: str | None) -> list[Response] | None:
-        """Responses to send instead of a dialogue turn, or None: the dialogue core handles it."""
+                    language_of: Callable[[], Awaitable[str | None]]) -> list[Response] | None:
+        """Responses to send instead of a dialogue turn, or None: the dialogue core handles it.
+
+        Costs one Redis round trip for a conversation that is not handed off (the usual case)."""
         conversation, message = queued.conversation_id, queued.message
+        if not await self._handoffs.is_active(conversation):
+            if message.payload == RELEASE_PAYLOAD:  # the button of an old offer: say where they are
+                return [Text(texts.pick(handoff_texts.RELEASED, await language_of()))]
+            return None
         payload = message.payload
         if payload is None and numbered and message.text:
             payload = await self._offers.menu_choice(conversation, message.text)
-        releasing = payload == RELEASE_PAYLOAD or is_release_text(message.text)
-        if not await self._handoffs.is_active(conversation):
-            # the button of an old offer: nothing to end, but the citizen should hear where they are
-            released = payload == RELEASE_PAYLOAD
-            return [Text(texts.pick(handoff_texts.RELEASED, language))] if released else None
-        if releasing:
+        if payload == RELEASE_PAYLOAD or is_release_text(message.text):
             await self._handoffs.release(conversation)
             log.info("handoff released by the citizen conv=%s", conversation)
-            return [Text(texts.pick(handoff_texts.RELEASED, language))]
+            return [Text(texts.pick(handoff_texts.RELEASED, await language_of()))]
         if payload == CALLBACK_PAYLOAD:
             current = await self._handoffs.get(conversation)
             if current is not None and current.state is State.WAITING:
@@ -78,4 +80,4 @@ class HandoffGate:
                                                        transcript_text(message, payload))
         if acknowledge is None:  # the handoff ended meanwhile
             return None
-        return [Text(texts.pick(handoff_texts.RECEIVED, language))] if acknowledge else []
+        return [Text(texts.pick(handoff_texts.RECEIVED, await language_of()))] if acknowledge else []

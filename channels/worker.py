@@ -163,11 +163,11 @@ class Worker:
     async def _handoff_turn(self, partition: int, handle: LeaseHandle, entry_id: str, fields: dict[str, str],
                             queued: QueuedMessage, adapter: ChannelAdapter) -> bool:
         """While staff have the conversation: transcript instead of Rasa (``handoff_gate.py``)."""
-        language = await self._language(queued)
-        responses = await self._handoff.route(queued, not adapter.capabilities.buttons, language)
+        responses = await self._handoff.route(queued, not adapter.capabilities.buttons,
+                                              functools.partial(self._language, queued))
         if responses is None:
             return False
-        message = queued.message
+        message, language = queued.message, await self._language(queued)
         bodies = adapter.render(responses, RenderContext(queued.conversation_id, language))
         items = [Outbound(message.channel, message.channel_user_id, queued.conversation_id, queued.message_id,
                           f"h{index}", body) for index, body in enumerate(bodies)]

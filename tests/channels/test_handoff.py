@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from channels import handoff_texts
 from channels.handoff import Handoffs, State
 from channels.handoff_gate import is_release_text
 from channels.keys import Keys
+from channels.messages import Text
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+RECEIVED, RELEASED = handoff_texts.RECEIVED["de"], handoff_texts.RELEASED["de"]
 
 
 def _handoffs(rdb, prefix: str, ttl_s: int = 3600) -> Handoffs:
@@ -95,3 +98,30 @@ def test_release_phrases() -> None:
         assert is_release_text(text), text
     for text in ("Ich will nicht zurück zum Bot", "Bot", None, ""):
         assert not is_release_text(text), text
+
+
+async def test_sms_menu_numbers_of_the_callback_offer_work_while_waiting(rdb, prefix) -> None:
+    from channels.dialogue import Offers
+    from channels.handoff_gate import HandoffGate
+    from channels.handoff_watch import offer
+    from channels.messages import Channel, InboundMessage, QueuedMessage
+
+    keys = Keys(prefix)
+    handoffs, offers = _handoffs(rdb, prefix), Offers(rdb, keys, 3600)
+    gate = HandoffGate(handoffs, offers)
+
+    async def german() -> str:
+        return "de"
+
+    def sms(mid: str, text: str) -> QueuedMessage:
+        return QueuedMessage("c1", mid, InboundMessage(Channel.SMS, "+4915100000000", mid, text=text))
+
+    await handoffs.request("c1", "sms", "de", None, "asked", T0)
+    await offers.remember("c1", [offer("de")], numbered=True)  # 1 = Rückruf, 2 = zurück zum Bot
+    assert await gate.route(sms("m1", "3"), True, german) == [Text(RECEIVED)]  # not a menu entry: logged
+    assert await gate.route(sms("m2", "1"), True, german) is None  # the call-back form runs in the core
+    assert await handoffs.get("c1") is None
+    await handoffs.request("c1", "sms", "de", None, "asked", T0)
+    assert await gate.route(sms("m3", "2"), True, german) == [Text(RELEASED)]
+    assert await handoffs.get("c1") is None
+    assert await gate.route(sms("m4", "2"), True, german) is None  # no handoff: the core maps "2" itself

@@ -1,0 +1,160 @@
+"""Submit and status actions against the real case service (``python -m backoffice``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.forms_maengel import ActionSubmitMaengelmeldung
+from actions.forms_rueckruf import ActionSubmitRueckruf
+from actions.status import ValidateStatusForm
+from backoffice.reference import make
+from tests.dialogue import case_service_process as cs
+from tests.dialogue.case_service_process import CaseService
+from tests.dialogue.requests_support import domain, slot_sets, texts, tracker
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+DEFECT = {
+    "defect_category": "road_damage",
+    "defect_place": {"town": "iserlohn", "address": "Lindenstraße, Iserlohn", "lat": None, "lon": None},
+    "defect_description": "Tiefes Loch am Fahrbahnrand",
+    "defect_photo": "-",
+    "defect_contact": {"name": "Max Muster", "phone": "+491711234567", "email": None},
+    "confirm": True,
+}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseService]:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.fail(f"these tests need Redis at {REDIS_URL} (TEST_REDIS_URL)")
+    processes = cs.st.Stack()
+    try:
+        yield cs.start(processes, Path(tmp_path_factory.mktemp("cases")), REDIS_URL)
+    finally:
+        processes.stop()
+
+
+@pytest.fixture(autouse=True)
+def reach(service: CaseService, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in service.environ.items():
+        monkeypatch.setenv(key, value)
+
+
+async def submit(action, turn) -> tuple[list, CollectingDispatcher]:
+    dispatcher = CollectingDispatcher()
+    return await action.run(dispatcher, turn, domain()), dispatcher
+
+
+def reference_in(text: str) -> str:
+    return text.split("Vorgangsnummer: ")[1].split("\n")[0]
+
+
+async def test_case_is_created_confirmed_and_forwarded_to_the_town(service: CaseService) -> None:
+    turn = tracker("/affirm", "affirm", slots=DEFECT, sender="conv-a", message_id="m-7")
+    events, dispatcher = await submit(ActionSubmitMaengelmeldung(), turn)
+    said = texts(dispatcher)
+    reference = reference_in(said)
+    assert "Ihre PIN: " in said
+    assert "Zuständig ist Bürgerservice der Stadt Iserlohn" in said
+    assert slot_sets(events)["defect_place"] is None and slot_sets(events)["confirm"] is None
+    status, body = service.call("GET", f"/api/v1/cases/{reference}?conversation_id=conv-a")
+    assert status == 200 and body["kind"] == "maengelmeldung"
+
+
+async def test_replayed_confirmation_does_not_create_a_second_case(service: CaseService) -> None:
+    turn = tracker("ja", "affirm", slots=DEFECT, sender="conv-b", message_id="m-3")
+    _, first = await submit(ActionSubmitMaengelmeldung(), turn)
+    _, again = await submit(ActionSubmitMaengelmeldung(), turn)
+    assert reference_in(texts(first)) == reference_in(texts(again))
+    # The next case of another conversation gets the very next number: nothing in between.
+    other = tracker("ja", "affirm", slots=DEFECT, sender="conv-c", message_id="m-1")
+    _, third = await submit(ActionSubmitMaengelmeldung(), other)
+    seq = int(reference_in(texts(first)).split("-")[2])
+    assert int(reference_in(texts(third)).split("-")[2]) == seq + 1
+
+
+async def test_nothing_is_sent_without_yes(service: CaseService) -> None:
+    turn = tracker("nein", "deny", slots={**DEFECT, "confirm": None}, sender="conv-d")
+    events, dispatcher = await submit(ActionSubmitMaengelmeldung(), turn)
+    assert dispatcher.messages == []
+    assert slot_sets(events)["defect_category"] is None
+
+
+async def test_callback_case_carries_the_phone_number(service: CaseService) -> None:
+    slots = {"callback_topic": "Elterngeld", "callback_phone": "+491711234567",
+             "callback_window": "vormittags", "confirm": True}
+    _, dispatcher = await submit(ActionSubmitRueckruf(), tracker("ja", "affirm", slots=slots,
+                                                                 sender="conv-e"))
+    assert "ruft Sie zurück" in texts(dispatcher)
+    status, body = service.call("GET", f"/api/v1/cases/{reference_in(texts(dispatcher))}"
+                                       "?conversation_id=conv-e")
+    assert status == 200 and body["kind"] == "rueckruf"
+
+
+async def test_service_down_keeps_the_values_and_asks_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASE_SERVICE_URL", f"http://127.0.0.1:{cs.st.free_port()}")
+    events, dispatcher = await submit(ActionSubmitMaengelmeldung(),
+                                      tracker("ja", "affirm", slots=DEFECT, sender="conv-f"))
+    assert "hat leider gerade nicht geklappt" in texts(dispatcher)
+    assert events == [SlotSet("confirm", None), FollowupAction("maengelmeldung_form")]
+
+
+# --- status ------------------------------------------------------------------------------------
+async def status_turn(text: str, sender: str, intent: str = "status_abfragen", **slots) -> tuple[
+        dict, str]:
+    requested = "case_pin" if slots.get("case_need_pin") else ("case_reference" if slots else None)
+    dispatcher = CollectingDispatcher()
+    events = await ValidateStatusForm().run(
+        dispatcher, tracker(text, intent, form="status_form", requested=requested, slots=slots,
+                            sender=sender), domain())
+    return slot_sets(events), texts(dispatcher)
+
+
+async def created_case(sender: str) -> tuple[str, str]:
+    _, dispatcher = await submit(ActionSubmitMaengelmeldung(),
+                                 tracker("ja", "affirm", slots=DEFECT, sender=sender))
+    said = texts(dispatcher)
+    return reference_in(said), said.split("Ihre PIN: ")[1].split("\n")[0]
+
+
+async def test_status_for_the_own_conversation_needs_no_pin(service: CaseService) -> None:
+    reference, _ = await created_case("conv-g")
+    slots, said = await status_turn(f"Wie ist der Stand von {reference}?", "conv-g")
+    assert f"Stand Ihres Vorgangs {reference}: an die zuständige Stelle weitergeleitet" in said
+    assert slots["requested_slot"] is None  # done
+
+
+async def test_other_device_needs_the_pin_and_unknown_numbers_look_the_same(
+        service: CaseService) -> None:
+    reference, pin = await created_case("conv-h")
+    missing = make("MK", 2026, 999_999)
+    answers = {}
+    for number in (reference, missing):
+        slots, said = await status_turn(f"Status {number}", "conv-other")
+        # Number and PIN are now both required (the domain's list), so Rasa asks the PIN next.
+        assert said == "" and slots["case_need_pin"] is True and slots["case_pin"] is None
+        assert slots["case_reference"] == number and "requested_slot" not in slots
+        _, answers[number] = await status_turn("123456", "conv-other", "nlu_fallback",
+                                               case_reference=number, case_need_pin=True)
+    assert answers[reference] == answers[missing].replace(missing, reference)
+    assert "keine Auskunft" in answers[reference]
+    _, said = await status_turn(pin, "conv-other2", "nlu_fallback", case_reference=reference,
+                                case_need_pin=True)
+    assert f"Stand Ihres Vorgangs {reference}" in said
+
+
+async def test_mistyped_number_is_pointed_out(service: CaseService) -> None:
+    good = make("MK", 2026, 123)
+    wrong = good[:-1] + str((int(good[-1]) + 1) % 10)
+    slots, said = await status_turn(f"Status {wrong}", "conv-i")
+    assert "scheint einen Tippfehler zu enthalten" in said
+    assert slots["case_reference"] is None

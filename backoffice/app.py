@@ -18,7 +18,6 @@ from aiohttp import web
 
 from backoffice import api, media, migrate
 from backoffice.cases import CaseService
-from backoffice.console import app as console
 from backoffice.db import Database
 from backoffice.notify import GatewayNotifier
 from backoffice.settings import Settings, load
@@ -85,7 +84,6 @@ def setup(app: web.Application, settings: object | None, redis: aioredis.Redis,
         from backoffice.console import app as console_app  # the console is built on this service
 
         console_app.setup(app, settings, redis, db, service, clock)
-    console.setup(app, settings, redis, db, service, clock)  # /console/ and POST /api/v1/handoff
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(migrate.upgrade, db.engine)

@@ -89,8 +89,14 @@ def wish_phrase(query: DateQuery, variant: str) -> str:
         clock = f"{query.time.hour}:{query.time.minute:02d}"
         when = f"at {clock}" if lang == "en" else f"um {clock} Uhr"
     elif query.window is not None:
+        low, high = query.window
         start, end = (f"{t.hour}:{t.minute:02d}" for t in query.window)
-        when = f"between {start} and {end}" if lang == "en" else f"zwischen {start} und {end} Uhr"
+        if high >= time(23, 59):  # "ab 14 Uhr"
+            when = f"from {start}" if lang == "en" else f"ab {start} Uhr"
+        elif low == time(0, 0):  # "vor 10"
+            when = f"before {end}" if lang == "en" else f"vor {end} Uhr"
+        else:
+            when = f"between {start} and {end}" if lang == "en" else f"zwischen {start} und {end} Uhr"
     else:
         when = ""
     return " ".join(part for part in (days, when) if part)

@@ -13,9 +13,10 @@ correction). Differences from the case forms, and why:
 
 from __future__ import annotations
 
+import json
 import re
 import time as _time
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import phonenumbers
@@ -343,10 +344,24 @@ class ActionAskApptStart(Action):
             return []
         if text is None:
             text = say("slots_next", language, office=office.name if office else office_id)
+        current = _current_start(tracker)
+        if current is not None:  # moving: say which appointment is being moved
+            text = say("current_appointment", language,
+                       when=slots_.long_datetime(current, language),
+                       office=office.name if office else office_id) + "\n" + text
         buttons = [button(slots_.button_title(s, language), slots_.payload(s)) for s in offer.slots]
         buttons.append(button(say("other_time", language), say("other_time", language)))
         dispatcher.utter_message(text=text, buttons=buttons)
         return []
+
+
+def _current_start(tracker: Tracker) -> datetime | None:
+    """The start of the appointment being moved (``appt_current``), if any."""
+    try:
+        start = json.loads(tracker.get_slot("appt_current") or "{}").get("start")
+        return datetime.fromisoformat(start) if start else None
+    except (ValueError, AttributeError):
+        return None
 
 
 async def offer_for(office: str, query: dateparse.DateQuery | None,
@@ -357,12 +372,19 @@ async def offer_for(office: str, query: dateparse.DateQuery | None,
         free = await client.free_slots(office, today, days=slots_.SEARCH_DAYS,
                                        limit=slots_.MAX_OFFERED)
         return None, slots_.choose(free, None)
+    wish = slots_.wish_phrase(query, language)
+    if not query.date_given:  # "um 9", "vormittags": that time on the coming days
+        start_at = datetime.combine(today, query.time or time(0)) + timedelta(minutes=1)
+        low, high = query.window or (query.time, start_at.time())
+        free = await client.free_slots(office, today, days=slots_.SEARCH_DAYS, after=low,
+                                       before=high, limit=slots_.MAX_OFFERED)
+        if free:
+            return say("slots_for_wish", language, wish=wish), slots_.choose(free, None)
     window = query.window
     free = await client.free_slots(
         office, query.first, days=(query.last - query.first).days + 1,
         after=window[0] if window else None, before=window[1] if window else None, limit=100)
     offer = slots_.choose(free, query)
-    wish = slots_.wish_phrase(query, language)
     if free and offer.matches_wish:
         return say("slots_for_wish", language, wish=wish), offer
     start = max(today, query.first - timedelta(days=7))

@@ -63,6 +63,10 @@ def test_wish_phrase_names_day_and_window() -> None:
     assert slots.wish_phrase(query, "de") == "am Dienstag, 8. Dezember 2026 zwischen 8:00 und 12:00 Uhr"
     assert slots.wish_phrase(parse("morgen um 9", NOW), "en") == "on Tuesday, 1 December 2026 at 9:00"
     assert slots.wish_phrase(parse("nächste Woche", NOW), "de").startswith("vom Montag, 7. Dezember")
+    assert slots.wish_phrase(parse("morgen ab 14 Uhr", NOW), "de") == \
+        "am Dienstag, 1. Dezember 2026 ab 14:00 Uhr"
+    assert slots.wish_phrase(parse("vor 10", NOW), "en") == "before 10:00"
+    assert slots.wish_phrase(parse("um 9", NOW), "de") == "um 9:00 Uhr"
 
 
 # --- choosing what to offer -----------------------------------------------------------------

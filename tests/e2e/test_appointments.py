@@ -211,3 +211,38 @@ def test_move_by_reference_from_another_conversation_needs_the_pin(talk, case_se
     assert status == 200
     moved = datetime.fromisoformat(case["appointment"]["start"]).astimezone(BERLIN)
     assert moved.strftime("%d.%m.%Y %H:%M") == new
+
+
+def test_english_booking_with_other_time_and_a_typed_time(talk, case_service) -> None:
+    conversation = talk("webchat")
+    messages = conversation.send("I would like to book an appointment at the vehicle registration office")
+    assert "The next free appointments at" in text_of(messages)
+    assert buttons(messages)[-1]["title"] == "Other time"
+
+    reply = conversation.send("Other time")
+    assert "When would suit you?" in text_of(reply) and not buttons(reply)
+
+    query = parse("tomorrow at 10", datetime.now(BERLIN))
+    messages = conversation.send("tomorrow at 10")
+    said = text_of(messages)
+    assert "Free appointments on" in said or "These are the nearest free ones" in said, said
+    if "Free appointments on" in said:
+        assert all(s.date() == query.first for s in offered_starts(messages))
+    conversation.send(slot_buttons(messages)[0]["payload"])
+    conversation.send("John Smith")
+    summary = text_of(conversation.send("0171 2345678"))
+    assert "Please check your booking" in summary and "John Smith" in summary
+    confirmation = conversation.texts("yes")
+    assert "Your appointment is booked" in confirmation and "Please bring" in confirmation
+    assert REFERENCE.search(confirmation)
+
+
+def test_a_time_without_a_day_offers_that_time_on_the_coming_days(talk, case_service) -> None:
+    conversation = talk("sms")
+    conversation.send("Termin bei der Führerscheinstelle")
+    messages = conversation.send("um 10")
+    said = text_of(messages)
+    assert "Freie Termine um 10:00 Uhr" in said, said
+    starts = offered_starts(messages)
+    assert starts and all((s.hour, s.minute) == (10, 0) for s in starts)
+    assert len({s.date() for s in starts}) == len(starts)  # one per day, on several days

@@ -25,13 +25,17 @@ def every_half_hour(day: int, first: int = 8, last: int = 15) -> list[datetime]:
     return [start + timedelta(minutes=30 * i) for i in range((last - first) * 2)]
 
 
-OFFICES = [
-    Office("kfz_zulassung", "Straßenverkehrsamt – Zulassungsstelle", "kfz_zulassung",
-           "Heedfelder Straße 45, 58509 Lüdenscheid"),
-    Office("fuehrerschein", "Straßenverkehrsamt – Führerscheinstelle", "fuehrerschein_umtausch",
-           "Heedfelder Straße 45, 58509 Lüdenscheid"),
-    Office("auslaenderbehoerde", "Ausländerbehörde", "aufenthaltstitel",
-           "Heedfelder Straße 45, 58509 Lüdenscheid"),
+KREISHAUS = "Kreishaus, Heedfelder Straße 45, 58509 Lüdenscheid"
+OFFICES = [  # as in backoffice/offices.yml
+    Office("zulassung_luedenscheid", "Straßenverkehrsamt – Zulassungsstelle Lüdenscheid",
+           "kfz_zulassung", KREISHAUS),
+    Office("zulassung_iserlohn", "Straßenverkehrsamt – Zulassungsstelle Iserlohn", "kfz_zulassung",
+           "Iserlohn"),
+    Office("fuehrerscheinstelle", "Führerscheinstelle des Märkischen Kreises",
+           "fuehrerschein_umtausch", KREISHAUS),
+    Office("auslaenderbehoerde", "Ausländerbehörde des Märkischen Kreises", "aufenthaltstitel",
+           KREISHAUS),
+    Office("buergerbuero_kreishaus", "Bürgerbüro im Kreishaus Lüdenscheid", "kontakt", KREISHAUS),
 ]
 
 
@@ -122,14 +126,17 @@ def test_the_wish_survives_a_slot_round_trip() -> None:
 # --- offices, what to bring -------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "office"), [
-    ("Termin bei der Zulassungsstelle", "kfz_zulassung"),
-    ("Straßenverkehrsamt – Zulassungsstelle", "kfz_zulassung"),
-    ("ich will mein Auto anmelden", "kfz_zulassung"),
-    ("Führerscheinstelle", "fuehrerschein"),
-    ("fuehrerschein umtauschen", "fuehrerschein"),
+    ("Termin bei der Zulassungsstelle Lüdenscheid", "zulassung_luedenscheid"),
+    ("Straßenverkehrsamt – Zulassungsstelle Iserlohn", "zulassung_iserlohn"),
+    ("zulassungsstelle iserlohn", "zulassung_iserlohn"),
+    ("Auto anmelden in Iserlohn", "zulassung_iserlohn"),
+    ("Führerscheinstelle", "fuehrerscheinstelle"),
+    ("fuehrerschein umtauschen", "fuehrerscheinstelle"),
     ("Ausländerbehörde", "auslaenderbehoerde"),
     ("residence permit", "auslaenderbehoerde"),
-    ("Straßenverkehrsamt", None),  # two offices there: ask
+    ("Bürgerbüro im Kreishaus Lüdenscheid", "buergerbuero_kreishaus"),
+    ("Termin bei der Zulassungsstelle", None),  # Lüdenscheid or Iserlohn: ask
+    ("Straßenverkehrsamt", None),
     ("Termin bitte", None),
 ])
 def test_office_from_text(text: str, office: str | None) -> None:
@@ -184,7 +191,7 @@ def test_the_confirmation_names_everything_and_is_compact_on_sms() -> None:
     from actions.appointment_client import Booking
     from actions.appointments import booked_text
 
-    booking = Booking("MK-2026-000123-7", "482913", "kfz_zulassung", at(8, 9, 30))
+    booking = Booking("MK-2026-000123-7", "482913", "zulassung_luedenscheid", at(8, 9, 30))
     full = booked_text(booking, OFFICES[0], "de")
     for part in ("MK-2026-000123-7", "482913", "Dienstag, 8. Dezember 2026, 9:30 Uhr",
                  "Heedfelder Straße 45", "Bitte mitbringen:", "• eVB-Nummer Ihrer Versicherung"):

@@ -69,6 +69,12 @@ def engine(tmp_path) -> Iterator[Engine]:
     created.dispose()
 
 
+@pytest.fixture
+def staff_side_database(tmp_path, monkeypatch) -> None:
+    """A gateway started with CASE_SERVICE_TOKEN mounts the staff side; its database is the test's own."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/gateway-cases.db")
+
+
 def _pg_reachable() -> bool:
     try:
         with psycopg.connect(PG_ADMIN, connect_timeout=3):

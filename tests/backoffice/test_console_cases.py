@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from backoffice import db
@@ -19,6 +20,7 @@ from tests.channels.conftest import PSEUDONYM_KEY
 
 REF_OLD, REF_NEW, REF_DONE, REF_OTHER = ("MK-2026-000001-0", "MK-2026-000002-8", "MK-2026-000003-5",
                                          "MK-2026-000004-1")
+pytestmark = pytest.mark.usefixtures("staff_side_database")
 
 
 def _conv(user: str) -> str:

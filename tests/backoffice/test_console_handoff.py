@@ -24,6 +24,7 @@ from tests.channels.fake_telegram import SECRET, Citizen, FakeBotApi, post_updat
 from tests.channels.fake_telegram import TOKEN as BOT_TOKEN
 
 RECEIVED = handoff_texts.RECEIVED["de"]
+pytestmark = pytest.mark.usefixtures("staff_side_database")
 
 
 def _conv(user: str) -> str:

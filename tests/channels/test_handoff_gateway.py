@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from channels import emergency, handoff_texts
 from channels.handoff import Handoffs
 from channels.handoff_watch import CallbackOffers
@@ -20,6 +22,13 @@ from tests.channels.conftest import PSEUDONYM_KEY
 TOKEN = "case-service-token-for-tests"
 RECEIVED = handoff_texts.RECEIVED["de"]
 RELEASED = handoff_texts.RELEASED["de"]
+
+
+
+@pytest.fixture(autouse=True)
+def staff_side_database(tmp_path, monkeypatch) -> None:
+    """With CASE_SERVICE_TOKEN the gateway mounts the staff side; its database is the test's own."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cases.db")
 
 
 def _conv(user: str) -> str:

@@ -475,17 +475,16 @@
 
   // The gateway checks type (by the bytes) and size again; these checks only spare a useless upload.
   function choosePhoto(file, status) {
-    if (PHOTO_TYPES.indexOf(file.type) < 0) { showStatus(status, 'photoType'); return; }
+    // Some phones give no type for a camera picture: then the gateway's check decides alone.
+    if (file.type && PHOTO_TYPES.indexOf(file.type) < 0) { showStatus(status, 'photoType'); return; }
     if (file.size > upload.max_bytes) { showStatus(status, 'photoTooLarge'); return; }
     var cmid = newId();
     var node = userNode('', cmid, 'photoSent');
     node.classList.add('mkc-pending');
     setDelivery(node, 'sending');
     byCmid[cmid] = node;
-    closeRequests();
-    log.appendChild(node);
+    log.appendChild(node);  // the request stays until the photo arrived: a refused one can be replaced
     scrollToEnd();
-    input.focus();
     sendPhoto(file, cmid, node, 0);
   }
 
@@ -506,10 +505,11 @@
     }
     fetch(base + '/webchat/upload', { method: 'POST', body: file, mode: 'cors', credentials: 'omit',
       headers: { 'Authorization': 'Bearer ' + (state.token || ''), 'X-Webchat-Cmid': cmid,
-        'Content-Type': file.type } })
+        'Content-Type': file.type || 'application/octet-stream' } })
       .then(function (response) {
         if (response.status === 202) {
           acknowledged(cmid);
+          closeRequests();
         } else if (response.status >= 500) {
           retryOr('photoUnavailable');
         } else {

@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from backoffice import api, media, migrate
+from backoffice.appointments import Appointments
 from backoffice.cases import CaseService
 from backoffice.db import Database
 from backoffice.notify import GatewayNotifier
@@ -30,7 +31,14 @@ DATABASE = web.AppKey("backoffice_db", Database)
 CASES = web.AppKey("backoffice_cases", CaseService)
 
 
-async def housekeeping_once(service: CaseService) -> None:
+APPOINTMENTS = web.AppKey("backoffice_appointments", Appointments)
+
+
+async def housekeeping_once(service: CaseService, appointments: Appointments) -> None:
+    """Expire unclaimed uploads and send due appointment reminders."""
+    sent = await appointments.send_reminders()
+    if sent:
+        log.info("sent %d appointment reminders", sent)
     now = service.clock()
     ttl = timedelta(hours=service.settings.media_ttl_h)
     expired = await service.db.run(lambda s: media.expire_unattached(s, now, ttl))
@@ -38,10 +46,10 @@ async def housekeeping_once(service: CaseService) -> None:
         log.info("expired %d unattached uploads", expired)
 
 
-async def _housekeeping(service: CaseService) -> None:
+async def _housekeeping(service: CaseService, appointments: Appointments) -> None:
     while True:
         try:
-            await housekeeping_once(service)
+            await housekeeping_once(service, appointments)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # keep running; the next round retries
@@ -78,8 +86,9 @@ def setup(app: web.Application, settings: object | None, redis: aioredis.Redis,
     db = Database.from_url(settings.database_url)
     notifier = GatewayNotifier(settings.gateway_notify_url, settings.token)
     service = CaseService(db, settings, redis, notifier, clock)
-    app[SETTINGS], app[DATABASE], app[CASES] = settings, db, service
-    app.router.add_routes(api.routes(service, settings.token))
+    appointments = Appointments(service, redis)
+    app[SETTINGS], app[DATABASE], app[CASES], app[APPOINTMENTS] = settings, db, service, appointments
+    app.router.add_routes(api.routes(service, appointments, settings.token))
     if with_console:
         from backoffice.console import app as console_app  # the console is built on this service
 
@@ -88,7 +97,7 @@ def setup(app: web.Application, settings: object | None, redis: aioredis.Redis,
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(migrate.upgrade, db.engine)
         log.info("case service: schema up to date on %s", db.engine.url.get_backend_name())
-        task = asyncio.create_task(_housekeeping(service), name="backoffice housekeeping")
+        task = asyncio.create_task(_housekeeping(service, appointments), name="backoffice housekeeping")
         yield
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

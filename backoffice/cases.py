@@ -31,7 +31,7 @@ from backoffice.models import Attachment, Case, CaseEvent, ReferenceCounter
 from backoffice.notify import GatewayNotifier, Outcome
 from backoffice.ratelimit import FixedWindow
 from backoffice.settings import Settings
-from backoffice.timeutil import BERLIN, Clock, aware, iso, utc_now
+from backoffice.timeutil import BERLIN, Clock, aware, iso, utc, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -177,18 +177,22 @@ class CaseService:
         self.db = db
         self.settings = settings
         self.notifier = notifier
-        self.clock = clock
+        self._clock = clock
         prefix = settings.gateway_redis_prefix
         self._lookups = FixedWindow(redis, prefix, "lookup", settings.status_lookups_per_minute, 60)
         self._wrong_pins = FixedWindow(redis, prefix, "pin", settings.wrong_pins_per_hour, 3600)
-        self._pin_secret = settings.token or "no-token-configured"
+        self.pin_secret = settings.token or "no-token-configured"
         self._background: set[asyncio.Task[None]] = set()
+
+    def clock(self) -> datetime:
+        """Now, in UTC (what the database stores)."""
+        return utc(self._clock())
 
     # citizens ------------------------------------------------------------------------------
 
     async def create(self, new: NewCase) -> Created:
         """Create the case, or return the first result for a known idempotency key."""
-        pin = pins.derive(self._pin_secret, new.idempotency_key)
+        pin = pins.derive(self.pin_secret, new.idempotency_key)
         routed = routing.route(new.kind, new.data, new.place.as_dict())
         existing = await self.db.run(lambda s: find_by_key(s, new.idempotency_key))
         if existing is not None:
@@ -319,7 +323,7 @@ class CaseService:
                 stmt = stmt.where(Case.kind == kind)
             if overdue_only:
                 cutoff = now - overdue_after
-                stmt = stmt.where(func.coalesce(Case.last_staff_action_at, Case.created_at) < cutoff)
+                stmt = stmt.where(func.coalesce(Case.last_staff_action_at, Case.created_at) < utc(cutoff))
             rows = [summarise(c, now, overdue_after)
                     for c in session.scalars(stmt.order_by(Case.created_at).limit(limit))]
             return sorted(rows, key=lambda row: (not row.overdue, row.created_at))

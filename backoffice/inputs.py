@@ -14,7 +14,7 @@ CHANNELS = frozenset({"webchat", "telegram", "sms", "whatsapp", "test", "open311
 LANGUAGES = frozenset({"de", "en", "ls"})
 CATEGORIES = ("road_damage", "illegal_dumping", "damaged_sign", "other")
 _ID = re.compile(r"^[A-Za-z0-9_.:@\-]{1,100}$")
-_KEY = re.compile(r"^[A-Za-z0-9_.:@\-]{1,200}$")
+KEY = re.compile(r"^[A-Za-z0-9_.:@\-]{1,200}$")
 _MEDIA = re.compile(r"^(att_[0-9a-f]{24}|telegram:[A-Za-z0-9_\-]{1,200}|https?://\S{1,280})$")
 
 
@@ -165,7 +165,7 @@ def new_case(body: object) -> NewCase:
     if callback:
         person = Contact(person.name, callback, person.email)
     return NewCase(
-        idempotency_key=ident(body, "idempotency_key", _KEY), kind=kind,
+        idempotency_key=ident(body, "idempotency_key", KEY), kind=kind,
         conversation_id=ident(body, "conversation_id"), channel=choice(body, "channel", CHANNELS),
         language=choice(body, "language", LANGUAGES, "de"), data=kept, description=description,
         place=place(body.get("place")), contact=person, media=media(body.get("media")),

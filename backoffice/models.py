@@ -92,7 +92,8 @@ class CaseEvent(Base):
 
 
 class Appointment(Base):
-    """A booked slot. At most one active booking per office and start (partial unique index)."""
+    """A booked slot at one counter. At most one active booking per office, start and counter
+    (partial unique index): an office with N counters takes N bookings per slot, never more."""
 
     __tablename__ = "appointments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -101,13 +102,14 @@ class Appointment(Base):
     office: Mapped[str] = mapped_column(String(60), nullable=False)
     start: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     end: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    counter: Mapped[int] = mapped_column(Integer, nullable=False, default=1)  # 1..counters of the office
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     case: Mapped[Case] = relationship(back_populates="appointment")
 
     __table_args__ = (
-        Index("uq_appointment_slot", "office", "start", unique=True,
+        Index("uq_appointment_slot", "office", "start", "counter", unique=True,
               sqlite_where=text("active"), postgresql_where=text("active")),
     )
 

@@ -81,6 +81,7 @@ def upgrade() -> None:
     sa.Column('office', sa.String(length=60), nullable=False),
     sa.Column('start', sa.DateTime(timezone=True), nullable=False),
     sa.Column('end', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('counter', sa.Integer(), nullable=False, server_default='1'),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ondelete='CASCADE'),
@@ -88,7 +89,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('case_id')
     )
     with op.batch_alter_table('appointments', schema=None) as batch_op:
-        batch_op.create_index('uq_appointment_slot', ['office', 'start'], unique=True,
+        batch_op.create_index('uq_appointment_slot', ['office', 'start', 'counter'], unique=True,
                               sqlite_where=sa.text('active'), postgresql_where=sa.text('active'))
 
     op.create_table('attachments',

@@ -60,8 +60,7 @@ def validate_place(slot: str, value: Any, dispatcher: CollectingDispatcher, trac
     if verdict.place is not None:
         place = verdict.place
         if pending:  # the answer to "in which town?": the street came before
-            place = places.Place(town=place.town,
-                                 address=places.describe(f"{pending} {text}", _town_name(place.town)))
+            place = places.Place(town=place.town, address=f"{pending}, {_town_name(place.town)}"[:200])
         return accepted({slot: place.as_dict(), PENDING: None})
     if len(text) < 3 and not pending:
         return invalid(dispatcher, tracker, slot, say("place_too_short", language))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cache
 from typing import Any
 
@@ -18,6 +19,11 @@ _STREET = re.compile(
     r"\b([A-ZÄÖÜ][\wäöüß.-]*(?:straße|strasse|str\.|weg|platz|allee|ring|gasse|damm|ufer|pfad|"
     r"chaussee|berg|wall|markt)(?:\s+\d+\s?[a-zA-Z]?\b)?)",
 )
+_NAMED_STREET = re.compile(  # "Iserlohner Straße 12", "Alte Poststraße" is covered by _STREET
+    r"\b([A-ZÄÖÜ][\wäöüß-]*er\s(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Ring|Gasse)"
+    r"(?:\s+\d+\s?[a-zA-Z]?\b)?)"
+)
+_STREET_WORDS = frozenset({"strasse", "str", "weg", "allee", "platz", "ring", "gasse", "damm", "ufer"})
 _ROAD = re.compile(r"\b([KLB])\s?-?(\d{1,3})\b")
 
 
@@ -88,7 +94,7 @@ def from_coordinates(location: Any) -> Verdict | None:
 def street_of(text: str) -> str | None:
     """'Lindenstraße 5' or 'K 8' from a sentence, if there is one."""
     road = _ROAD.search(text)
-    street = _STREET.search(text)
+    street = _NAMED_STREET.search(text) or _STREET.search(text)
     if street:
         return street.group(1).strip()
     if road:
@@ -111,9 +117,10 @@ def from_text(text: str) -> Verdict:
     Breckerfeld" is in the district); with no district town, a known town or
     postcode outside makes the place outside; otherwise no town is known.
     """
-    match = content.find_town(text, fuzzy=True)
-    if match.town is not None:
-        return Verdict(place=Place(town=match.town.id, address=describe(text, match.town.name)))
+    match = content.find_town(text)
+    town = match.town or _misspelt_town(text)
+    if town is not None:
+        return Verdict(place=Place(town=town.id, address=describe(text, town.name)))
     if match.postcode_outside:
         return Verdict(outside_postcode=match.postcode_outside)
     outside = outside_town_in(text)
@@ -122,9 +129,27 @@ def from_text(text: str) -> Verdict:
     return Verdict()
 
 
+def _misspelt_town(text: str) -> content.Town | None:
+    """A town *name* with a typo ("Iserlon", "Lüdenscheit").
+
+    Stricter than the town form's fuzzy match: a place description is full of
+    street words, and "Ecke" must not become the Ortsteil "Becke".
+    """
+    words = content.normalise(text).split()
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if len(word) < 5 or following in _STREET_WORDS:  # "Mendener Straße" is a street name
+            continue
+        for town in content.towns().values():
+            name = content.normalise(town.name.split("(")[0])
+            if word[0] == name[0] and SequenceMatcher(None, word, name).ratio() >= 0.85:
+                return town
+    return None
+
+
 def describe(text: str, town_name: str | None) -> str:
     """A short address for the case: the street and the town, else the citizen's words."""
-    street = _STREET.search(text)
+    street = _NAMED_STREET.search(text) or _STREET.search(text)
     if street and town_name:
         return f"{street.group(1).strip()}, {town_name}"
     return " ".join(text.split())[:200]

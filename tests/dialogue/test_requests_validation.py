@@ -51,6 +51,16 @@ def test_places_clearly_outside_are_rejected(text: str, town: str | None, postco
 
 def test_a_description_without_town_is_neither() -> None:
     assert places.from_text("Hauptstraße 5") == places.Verdict()
+    # Street words are not misspelt towns: "Ecke" is not the Ortsteil "Becke" of Hemer,
+    # "Mendener Straße" is a street name found in many towns.
+    assert places.from_text("Hauptstraße Ecke Kirchweg") == places.Verdict()
+    assert places.from_text("Mendener Straße 4") == places.Verdict()
+
+
+def test_misspelt_town_and_named_street() -> None:
+    assert places.from_text("am Bahnhof in Iserlon").place.town == "iserlohn"
+    assert places.from_text("Iserlohner Straße 12 in Hemer").place == places.Place(
+        town="hemer", address="Iserlohner Straße 12, Hemer")
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ RASA_PY := .venv-rasa/bin/python
 GW_PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup train validate-content validate-deploy backup restore lint eval-nlu tune-oos bench-nlu-clinc bench-gateway clean
+.PHONY: run test setup train validate-content validate-deploy backup restore lint eval-nlu tune-oos bench-nlu-clinc bench-gateway bench-scale clean
 
 setup:
 	@$(PYTHON) scripts/setup_env.py
@@ -46,6 +46,10 @@ bench-nlu-clinc: setup
 
 bench-gateway: setup
 	@$(GW_PY) scripts/bench_gateway.py
+
+# make bench-scale [ARGS="--rate 1 --duration 15 --conversations 5"] (needs a model: make train)
+bench-scale: setup
+	@$(GW_PY) scripts/bench_scale.py $(ARGS)
 
 clean:
 	rm -rf models data/run data/tmp

@@ -33,7 +33,9 @@ def raw_place(tracker: Tracker, prefill: bool) -> dict[str, Any] | None:
         verdict = places.from_text(text)
         if verdict.place is None and not verdict.outside_town and not verdict.outside_postcode:
             return None
-    return {"text": text}
+    # An answer to the place question is all place: kept whole. A place inside another
+    # sentence ("In der Lindenstraße in Iserlohn ist ein Schlagloch") becomes street + town.
+    return {"text": text, "whole": not prefill}
 
 
 def validate_place(slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -61,6 +63,8 @@ def validate_place(slot: str, value: Any, dispatcher: CollectingDispatcher, trac
         place = verdict.place
         if pending:  # the answer to "in which town?": the street came before
             place = places.Place(town=place.town, address=f"{pending}, {_town_name(place.town)}"[:200])
+        elif value.get("whole"):
+            place = places.Place(town=place.town, address=text[:200])
         return accepted({slot: place.as_dict(), PENDING: None})
     if len(text) < 3 and not pending:
         return invalid(dispatcher, tracker, slot, say("place_too_short", language))

@@ -58,6 +58,14 @@ async def test_place_outside_names_who_to_contact_then_offers_to_stop() -> None:
     assert dispatcher.messages[0]["buttons"] == [{"title": "Abbrechen", "payload": "/abbrechen"}]
 
 
+async def test_an_answered_place_is_kept_whole() -> None:
+    turn = tracker("Am Wanderparkplatz Homert in Lüdenscheid", form=FORM, requested="defect_place",
+                   slots={"defect_category": "illegal_dumping"})
+    slots, _ = await run(ValidateMaengelmeldungForm(), turn)
+    assert slots["defect_place"] == {"town": "luedenscheid", "lat": None, "lon": None,
+                                     "address": "Am Wanderparkplatz Homert in Lüdenscheid"}
+
+
 async def test_shared_location_outside_the_boundary_is_rejected() -> None:
     turn = tracker("[Standort]", form=FORM, requested="defect_place",
                    metadata={"location": {"lat": 51.36, "lon": 7.47}},

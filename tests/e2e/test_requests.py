@@ -73,6 +73,9 @@ def test_defect_report_prefilled_from_the_first_message(talk, case_service, chan
     reply = joined(messages)
     assert "Beschreiben Sie den Mangel" in reply  # category and place were understood
     assert "Was möchten Sie melden" not in reply and "Wo genau" not in reply
+    reply = citizen.texts("Was kostet ein Führungszeugnis?")  # a question in between
+    assert answer("fuehrungszeugnis", channel=channel) in reply
+    assert "Beschreiben Sie den Mangel" in reply  # ... then the open question again
     messages = citizen.send("Tiefes Loch am rechten Fahrbahnrand, etwa 30 cm breit")
     assert {"request": "photo"} in customs(messages)
     assert {"title": "Ohne Foto", "payload": "Ohne Foto"} in buttons(messages)
@@ -108,6 +111,11 @@ def test_defect_report_with_shared_location_and_photo(talk, case_service) -> Non
     summary = citizen.texts("Max Muster, 0171 1234567")
     assert "Foto: 1 Foto(s)" in summary and "Kontakt: Max Muster, +491711234567" in summary
     assert "Standort 51.21900, 7.63100" in summary
+    # Correction: "nein, der Ort ..." goes straight to the place, then a new summary.
+    assert "Wo genau ist das" in citizen.texts("nein, der Ort stimmt nicht")
+    summary = citizen.texts("Am Wanderparkplatz Homert in Lüdenscheid")
+    assert "Ort: Am Wanderparkplatz Homert in Lüdenscheid" in summary
+    assert "Art: Wilder Müll" in summary and "Foto: 1 Foto(s)" in summary
     reference = REFERENCE.search(citizen.texts("ja")).group(1)
     assert case_of(case_service, reference, citizen.sender)[0] == 200
 
@@ -150,7 +158,7 @@ def test_bulky_waste_with_faq_question_and_past_date(talk, case_service, channel
     reply = citizen.texts("gestern")
     assert "liegt in der Vergangenheit" in reply and "Wann wäre Ihnen" in reply
     summary = citizen.texts("nächsten Dienstag")
-    assert "Adresse: Hauptstraße 5, Hemer" in summary and "Wunschtermin: Dienstag" in summary
+    assert "Adresse: Hauptstraße 5 in Hemer" in summary and "Wunschtermin: Dienstag" in summary
     done = citizen.texts("ja")
     reference = REFERENCE.search(done).group(1)
     status, body = case_of(case_service, reference, citizen.sender)
@@ -188,6 +196,14 @@ def test_callback_with_impossible_number_and_correction(talk, case_service, chan
     assert "ruft Sie zurück" in done
     reference = REFERENCE.search(done).group(1)
     assert case_of(case_service, reference, citizen.sender)[1]["kind"] == "rueckruf"
+
+
+def test_callback_cancelled_sends_nothing(talk, case_service) -> None:
+    citizen = talk("sms")
+    citizen.texts("Rückruf bitte")
+    citizen.texts("Führerschein")
+    assert "Es wurde nichts gesendet" in citizen.texts("abbrechen")
+    assert "Gerade ist nichts offen" in citizen.texts("abbrechen")
 
 
 def test_replayed_confirmation_creates_no_second_case(talk, case_service, core) -> None:

@@ -54,6 +54,7 @@ def start(stack: st.Stack, tmp: Path, redis_url: str) -> CaseService:
     tmp.mkdir(parents=True, exist_ok=True)
     port, token = st.free_port(), secrets.token_urlsafe(16)
     env = {**os.environ, "CASE_SERVICE_TOKEN": token, "REDIS_URL": redis_url,
+           "GATEWAY_REDIS_PREFIX": f"test{secrets.token_hex(4)}",  # own rate limits per start
            "DATABASE_URL": f"sqlite:///{tmp / 'cases.db'}", "PYTHONPATH": str(ROOT)}
     log = open(tmp / "case_service.log", "ab")  # noqa: SIM115 - handed to the child
     process = subprocess.Popen(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,12 +14,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms_maengel import ActionSubmitMaengelmeldung
 from actions.forms_rueckruf import ActionSubmitRueckruf
+from actions.handoff import ActionHandoff, next_open_text
 from actions.status import ValidateStatusForm
 from backoffice.reference import make
 from tests.dialogue import case_service_process as cs
 from tests.dialogue.case_service_process import CaseService
 from tests.dialogue.requests_support import domain, slot_sets, texts, tracker
 
+RUN = uuid.uuid4().hex[:8]  # conversations (and their rate limits) are new in every run
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 DEFECT = {
     "defect_category": "road_damage",
@@ -59,31 +62,31 @@ def reference_in(text: str) -> str:
 
 
 async def test_case_is_created_confirmed_and_forwarded_to_the_town(service: CaseService) -> None:
-    turn = tracker("/affirm", "affirm", slots=DEFECT, sender="conv-a", message_id="m-7")
+    turn = tracker("/affirm", "affirm", slots=DEFECT, sender=f"conv-a-{RUN}", message_id="m-7")
     events, dispatcher = await submit(ActionSubmitMaengelmeldung(), turn)
     said = texts(dispatcher)
     reference = reference_in(said)
     assert "Ihre PIN: " in said
     assert "Zuständig ist Bürgerservice der Stadt Iserlohn" in said
     assert slot_sets(events)["defect_place"] is None and slot_sets(events)["confirm"] is None
-    status, body = service.call("GET", f"/api/v1/cases/{reference}?conversation_id=conv-a")
+    status, body = service.call("GET", f"/api/v1/cases/{reference}?conversation_id=conv-a-{RUN}")
     assert status == 200 and body["kind"] == "maengelmeldung"
 
 
 async def test_replayed_confirmation_does_not_create_a_second_case(service: CaseService) -> None:
-    turn = tracker("ja", "affirm", slots=DEFECT, sender="conv-b", message_id="m-3")
+    turn = tracker("ja", "affirm", slots=DEFECT, sender=f"conv-b-{RUN}", message_id="m-3")
     _, first = await submit(ActionSubmitMaengelmeldung(), turn)
     _, again = await submit(ActionSubmitMaengelmeldung(), turn)
     assert reference_in(texts(first)) == reference_in(texts(again))
     # The next case of another conversation gets the very next number: nothing in between.
-    other = tracker("ja", "affirm", slots=DEFECT, sender="conv-c", message_id="m-1")
+    other = tracker("ja", "affirm", slots=DEFECT, sender=f"conv-c-{RUN}", message_id="m-1")
     _, third = await submit(ActionSubmitMaengelmeldung(), other)
     seq = int(reference_in(texts(first)).split("-")[2])
     assert int(reference_in(texts(third)).split("-")[2]) == seq + 1
 
 
 async def test_nothing_is_sent_without_yes(service: CaseService) -> None:
-    turn = tracker("nein", "deny", slots={**DEFECT, "confirm": None}, sender="conv-d")
+    turn = tracker("nein", "deny", slots={**DEFECT, "confirm": None}, sender=f"conv-d-{RUN}")
     events, dispatcher = await submit(ActionSubmitMaengelmeldung(), turn)
     assert dispatcher.messages == []
     assert slot_sets(events)["defect_category"] is None
@@ -93,17 +96,17 @@ async def test_callback_case_carries_the_phone_number(service: CaseService) -> N
     slots = {"callback_topic": "Elterngeld", "callback_phone": "+491711234567",
              "callback_window": "vormittags", "confirm": True}
     _, dispatcher = await submit(ActionSubmitRueckruf(), tracker("ja", "affirm", slots=slots,
-                                                                 sender="conv-e"))
+                                                                 sender=f"conv-e-{RUN}"))
     assert "ruft Sie zurück" in texts(dispatcher)
     status, body = service.call("GET", f"/api/v1/cases/{reference_in(texts(dispatcher))}"
-                                       "?conversation_id=conv-e")
+                                       f"?conversation_id=conv-e-{RUN}")
     assert status == 200 and body["kind"] == "rueckruf"
 
 
 async def test_service_down_keeps_the_values_and_asks_again(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASE_SERVICE_URL", f"http://127.0.0.1:{cs.st.free_port()}")
     events, dispatcher = await submit(ActionSubmitMaengelmeldung(),
-                                      tracker("ja", "affirm", slots=DEFECT, sender="conv-f"))
+                                      tracker("ja", "affirm", slots=DEFECT, sender=f"conv-f-{RUN}"))
     assert "hat leider gerade nicht geklappt" in texts(dispatcher)
     assert events == [SlotSet("confirm", None), FollowupAction("maengelmeldung_form")]
 
@@ -127,27 +130,27 @@ async def created_case(sender: str) -> tuple[str, str]:
 
 
 async def test_status_for_the_own_conversation_needs_no_pin(service: CaseService) -> None:
-    reference, _ = await created_case("conv-g")
-    slots, said = await status_turn(f"Wie ist der Stand von {reference}?", "conv-g")
+    reference, _ = await created_case(f"conv-g-{RUN}")
+    slots, said = await status_turn(f"Wie ist der Stand von {reference}?", f"conv-g-{RUN}")
     assert f"Stand Ihres Vorgangs {reference}: an die zuständige Stelle weitergeleitet" in said
     assert slots["requested_slot"] is None  # done
 
 
 async def test_other_device_needs_the_pin_and_unknown_numbers_look_the_same(
         service: CaseService) -> None:
-    reference, pin = await created_case("conv-h")
+    reference, pin = await created_case(f"conv-h-{RUN}")
     missing = make("MK", 2026, 999_999)
     answers = {}
     for number in (reference, missing):
-        slots, said = await status_turn(f"Status {number}", "conv-other")
+        slots, said = await status_turn(f"Status {number}", f"conv-other-{RUN}")
         # Number and PIN are now both required (the domain's list), so Rasa asks the PIN next.
         assert said == "" and slots["case_need_pin"] is True and slots["case_pin"] is None
         assert slots["case_reference"] == number and "requested_slot" not in slots
-        _, answers[number] = await status_turn("123456", "conv-other", "nlu_fallback",
+        _, answers[number] = await status_turn("123456", f"conv-other-{RUN}", "nlu_fallback",
                                                case_reference=number, case_need_pin=True)
     assert answers[reference] == answers[missing].replace(missing, reference)
     assert "keine Auskunft" in answers[reference]
-    _, said = await status_turn(pin, "conv-other2", "nlu_fallback", case_reference=reference,
+    _, said = await status_turn(pin, f"conv-other2-{RUN}", "nlu_fallback", case_reference=reference,
                                 case_need_pin=True)
     assert f"Stand Ihres Vorgangs {reference}" in said
 
@@ -155,6 +158,42 @@ async def test_other_device_needs_the_pin_and_unknown_numbers_look_the_same(
 async def test_mistyped_number_is_pointed_out(service: CaseService) -> None:
     good = make("MK", 2026, 123)
     wrong = good[:-1] + str((int(good[-1]) + 1) % 10)
-    slots, said = await status_turn(f"Status {wrong}", "conv-i")
+    slots, said = await status_turn(f"Status {wrong}", f"conv-i-{RUN}")
     assert "scheint einen Tippfehler zu enthalten" in said
     assert slots["case_reference"] is None
+
+
+async def test_too_many_lookups_get_a_polite_later(service: CaseService) -> None:
+    missing = make("MK", 2026, 999_997)
+    replies = [await status_turn(f"Status {missing}", f"conv-rate-{RUN}") for _ in range(7)]
+    assert all(slots.get("case_need_pin") for slots, _ in replies[:5])  # 5 per minute are fine
+    slots, said = replies[6]
+    assert said == "Das waren zu viele Versuche. Bitte versuchen Sie es später noch einmal."
+    assert slots["case_pin"] == "-"  # the query ends, no PIN is asked
+
+
+# --- handoff -------------------------------------------------------------------------------------
+async def test_handoff_queues_or_says_when_staff_are_back(service: CaseService) -> None:
+    status, probe = service.call("POST", "/api/v1/handoff", {
+        "conversation_id": f"conv-probe-{RUN}", "channel": "test", "language": "de", "topic": None,
+        "reason": "asked"})
+    assert status == 200
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, tracker("Ich möchte mit einem Menschen sprechen",
+                                                  "mensch_sprechen", sender=f"conv-j-{RUN}"), domain())
+    said = texts(dispatcher)
+    if probe["status"] == "queued":
+        assert said.startswith("Ich verbinde Sie mit einer Mitarbeiterin") and "Position" in said
+    else:
+        assert f"wieder ab {next_open_text(probe['next_open'], 'de')} für Sie da" in said
+        assert dispatcher.messages[0]["buttons"] == [
+            {"title": "Rückruf anfordern", "payload": "/rueckruf"}]
+
+
+async def test_handoff_without_the_service_gives_the_phone_number(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASE_SERVICE_URL", f"http://127.0.0.1:{cs.st.free_port()}")
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, tracker("/mensch_sprechen", "mensch_sprechen"), domain())
+    assert "02351 966-60" in texts(dispatcher)
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/rueckruf"

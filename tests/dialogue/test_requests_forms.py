@@ -3,6 +3,7 @@ interruptions, the confirmation and the correction (exact slot events)."""
 
 from __future__ import annotations
 
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -10,6 +11,7 @@ from actions.forms_common import ActionAskChange, ActionAskConfirm, ActionCancel
 from actions.forms_maengel import ValidateMaengelmeldungForm
 from actions.forms_rueckruf import ValidateRueckrufForm
 from actions.forms_sperrmuell import ValidateSperrmuellForm
+from actions.handoff import ActionFallback
 from tests.dialogue.requests_support import domain, slot_sets, texts, tracker
 
 FORM = "maengelmeldung_form"
@@ -219,3 +221,20 @@ async def test_bulky_waste_address_needs_a_town() -> None:
         slots={"place_pending": "Hauptstraße 1"}))
     assert slots["bulky_address"] is None
     assert "Adresse mit Stadt oder Postleitzahl" in texts(dispatcher)
+
+
+def _fallback_turns(*intents: str) -> Tracker:
+    events = [{"event": "user", "text": f"msg {i}", "parse_data": {"intent": {"name": intent},
+                                                                    "entities": []}}
+              for i, intent in enumerate(intents)]
+    turn = tracker("msg", intents[-1])
+    return Tracker(turn.sender_id, turn.slots, turn.latest_message, events, False, None, {},
+                   "utter_default")
+
+
+async def test_second_fallback_in_a_row_offers_a_person_or_a_callback() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionFallback().run(dispatcher, _fallback_turns("greet", "nlu_fallback"), domain())
+    assert dispatcher.messages == []
+    await ActionFallback().run(dispatcher, _fallback_turns("out_of_scope", "nlu_fallback"), domain())
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/mensch_sprechen", "/rueckruf"]

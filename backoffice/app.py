@@ -16,7 +16,7 @@ from datetime import timedelta
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from backoffice import api, media, migrate
+from backoffice import api, media, migrate, open311
 from backoffice.appointments import Appointments
 from backoffice.cases import CaseService
 from backoffice.db import Database
@@ -89,6 +89,7 @@ def setup(app: web.Application, settings: object | None, redis: aioredis.Redis,
     appointments = Appointments(service, redis)
     app[SETTINGS], app[DATABASE], app[CASES], app[APPOINTMENTS] = settings, db, service, appointments
     app.router.add_routes(api.routes(service, appointments, settings.token))
+    app.router.add_routes(open311.routes(service))
     if with_console:
         from backoffice.console import app as console_app  # the console is built on this service
 

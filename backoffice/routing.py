@@ -85,6 +85,7 @@ class Town:
     name: str
     office: str
     handles: frozenset[str]
+    postcodes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ def load_directory(path: Path = DIRECTORY) -> Directory:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     towns = {
         item["id"]: Town(item["id"], item["name"], (item.get("office") or {}).get("name") or item["name"],
-                         frozenset(item.get("handles") or ()))
+                         frozenset(item.get("handles") or ()),
+                         frozenset(str(code) for code in item.get("postcodes") or ()))
         for item in raw["municipalities"]
     }
     return Directory(towns, dict(raw.get("mixed_default") or {}))
@@ -153,3 +155,14 @@ def by_id(kind: str, unit_id: str, directory: Directory | None = None) -> Routin
         town = (directory or load_directory()).towns.get(unit_id)
         return Routing("town", unit_id, town.office if town else unit_id)
     return Routing("department", unit_id, DEPARTMENTS.get(unit_id, unit_id))
+
+
+
+def town_for_postcode(text: str, directory: Directory | None = None) -> str | None:
+    """The town of the first district postcode in ``text`` (e.g. an Open311 address_string), or None."""
+    directory = directory or load_directory()
+    for code in re.findall(r"\b(\d{5})\b", text):
+        for town in directory.towns.values():
+            if code in town.postcodes:
+                return town.id
+    return None

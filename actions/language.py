@@ -65,6 +65,8 @@ _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _UKRAINIAN_ONLY = re.compile(r"[іїєґІЇЄҐ]")
 _RUSSIAN_ONLY = re.compile(r"[ыэъёЫЭЪЁ]")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+# E-mail addresses and links carry no language ("max@example.org" is not English).
+_NO_LANGUAGE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+", re.IGNORECASE)
 
 MIN_CONFIDENCE = 0.5
 MIN_MARGIN = 0.3  # over the runner-up: English spreads its probability widely
@@ -82,6 +84,7 @@ def _detector():
 
 def detect(text: str) -> str | None:
     """ISO 639-1 code of the message's language, or None when unsure."""
+    text = _NO_LANGUAGE.sub(" ", text)
     if _ARABIC.search(text):
         return "ar"
     if _CYRILLIC.search(text):

@@ -73,3 +73,11 @@ def test_from_hint(hint: str | None, code: str | None) -> None:
 def test_every_supported_language_has_a_notice_or_an_answer_variant() -> None:
     for code in language.LANGUAGES:
         assert code in language.ANSWER_LANGUAGES or code in language.NO_ANSWER_NOTICE
+
+
+def test_an_email_address_or_link_does_not_change_the_language() -> None:
+    from actions.language import detect
+
+    assert detect("max.mustermann@example.org") is None
+    assert detect("https://www.maerkischer-kreis.de/service") is None
+    assert detect("Meine Adresse ist max@example.org, bitte melden Sie sich") == "de"

@@ -45,3 +45,6 @@ if [ -f package.json ] && [ ! -d node_modules ]; then npm ci --no-audit --no-fun
 $GW_PY -m pytest -p no:cacheprovider --timeout 240 tests/channels --ignore=tests/channels/browser \
   -k "not e2e" "$@"
 $GW_PY -m pytest -p no:cacheprovider --timeout 300 tests/channels -k "e2e or browser" "$@"
+
+step "tests of the staff side: case service, console, Open311 (Python 3.11; PostgreSQL tests skip without one)"
+$GW_PY -m pytest -p no:cacheprovider --timeout 300 tests/backoffice "$@"

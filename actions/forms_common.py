@@ -133,6 +133,7 @@ class FormSpec:
     form: str
     fields: tuple[Field, ...]
     extra_slots: tuple[str, ...] = ()  # helper slots reset with the form
+    intent: str = ""  # the intent that starts the form (action_start_request)
 
     def field(self, slot: str) -> Field | None:
         return next((f for f in self.fields if f.slot == slot), None)
@@ -284,6 +285,22 @@ class ActionAskChange(Action):
         dispatcher.utter_message(text=say("ask_change", language),
                                  buttons=[button(t, t) for t in titles])
         return []
+
+
+class ActionStartRequest(Action):
+    """Before a form starts: forget the values of an earlier, abandoned run of it.
+
+    The form's own extraction then pre-fills what this first message says.
+    """
+
+    def name(self) -> str:
+        return "action_start_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        intent = latest_intent(tracker)
+        spec = next((s for s in FORMS.values() if s.intent and s.intent == intent), None)
+        return reset_events(spec) if spec else []
 
 
 class ActionCancelRequest(Action):

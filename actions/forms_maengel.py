@@ -123,6 +123,7 @@ def _show_contact(value: Any, language: str) -> str:
 
 SPEC = register(FormSpec(
     form=FORM,
+    intent="maengelmeldung",
     fields=(
         Field(CATEGORY, {"de": "Art", "en": "Kind"}, ("art", "kategorie", "category", "kind"),
               lambda v, lang: category_label(v, lang)),

@@ -88,6 +88,7 @@ def show_phone(value: Any, _language: str) -> str:
 
 SPEC = register(FormSpec(
     form=FORM,
+    intent="rueckruf",
     fields=(
         Field(TOPIC, {"de": "Anliegen", "en": "Topic"}, ("anliegen", "thema", "topic", "worum"),
               lambda v, _l: str(v)[:200]),

@@ -57,6 +57,7 @@ def first_working_day(first: date, last: date, after: date) -> date | None:
 
 SPEC = register(FormSpec(
     form=FORM,
+    intent="sperrmuell_anmelden",
     fields=(
         Field(ADDRESS, {"de": "Adresse", "en": "Address"},
               ("adresse", "ort", "strasse", "address", "place"), lambda v, _l: places.display(v)),

@@ -49,7 +49,8 @@ STATUS_NAMES: dict[str, dict[str, str]] = {
     "booked": {"de": "Termin gebucht", "en": "appointment booked", "ls": "Termin ist gebucht."},
 }
 
-SPEC = register(FormSpec(form=FORM, fields=(), extra_slots=(REFERENCE, PIN, NEED_PIN)))
+SPEC = register(FormSpec(form=FORM, fields=(), extra_slots=(REFERENCE, PIN, NEED_PIN),
+                          intent="status_abfragen"))
 
 
 def reference_in(tracker: Tracker) -> str | None:

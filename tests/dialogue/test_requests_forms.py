@@ -7,7 +7,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.forms_common import ActionAskChange, ActionAskConfirm, ActionCancelRequest
+from actions.forms_common import (
+    ActionAskChange,
+    ActionAskConfirm,
+    ActionCancelRequest,
+    ActionStartRequest,
+)
 from actions.forms_maengel import ValidateMaengelmeldungForm
 from actions.forms_rueckruf import ValidateRueckrufForm
 from actions.forms_sperrmuell import ValidateSperrmuellForm
@@ -238,3 +243,15 @@ async def test_second_fallback_in_a_row_offers_a_person_or_a_callback() -> None:
     assert dispatcher.messages == []
     await ActionFallback().run(dispatcher, _fallback_turns("out_of_scope", "nlu_fallback"), domain())
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/mensch_sprechen", "/rueckruf"]
+
+
+async def test_a_new_start_forgets_an_abandoned_run() -> None:
+    dispatcher = CollectingDispatcher()
+    stale = {**FILLED, "place_pending": "Hauptstraße", "attempts": 1}
+    events = await ActionStartRequest().run(dispatcher, tracker("Schlagloch melden", "maengelmeldung",
+                                                                slots=stale), domain())
+    assert slot_sets(events) == {
+        **dict.fromkeys([*FILLED, "place_pending", "change", "confirm", "editing"]), "attempts": 0}
+    other = await ActionStartRequest().run(dispatcher, tracker("Rückruf", "rueckruf", slots=stale),
+                                           domain())
+    assert "defect_category" not in slot_sets(other)  # another form's values are left alone

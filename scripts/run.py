@@ -133,6 +133,8 @@ def main() -> int:
             "REDIS_URL": redis_url,
             "RASA_URL": f"http://127.0.0.1:{rasa_port}",
             "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}",
+            # the case service's SQLite file lives under DATA_DIR unless DATABASE_URL names a database
+            "DATABASE_URL": config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'run' / 'cases.db'}",
         }
         internal_port = int(config["INTERNAL_PORT"])
         st.start_gateway(stack, gateway_env, internal_port, logs / "gateway.log")

@@ -68,8 +68,11 @@ def buttons(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [b for m in messages for b in m.get("buttons") or []]
 
 
+SLOT_PAYLOAD = re.compile(r"^\d\d\.\d\d\.\d{4} \d\d:\d\d$")
+
+
 def slot_buttons(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [b for b in buttons(messages) if b["title"] != OTHER_TIME]
+    return [b for b in buttons(messages) if SLOT_PAYLOAD.match(b["payload"])]
 
 
 def text_of(messages: list[dict[str, Any]]) -> str:
@@ -230,7 +233,7 @@ def test_move_by_reference_from_another_conversation_needs_the_pin(talk, case_se
     assert moved.strftime("%d.%m.%Y %H:%M") == new
 
 
-def test_english_booking_with_other_time_and_a_typed_time(talk, case_service) -> None:
+def test_english_booking_with_other_time_and_a_typed_slot(talk, case_service) -> None:
     conversation = talk("webchat")
     messages = conversation.send(
         "I would like to book an appointment at the vehicle registration office in Lüdenscheid")
@@ -240,16 +243,20 @@ def test_english_booking_with_other_time_and_a_typed_time(talk, case_service) ->
     reply = conversation.send("Other time")
     assert "When would suit you?" in text_of(reply) and not buttons(reply)
 
-    query = parse("tomorrow at 10", datetime.now(BERLIN))
-    messages = conversation.send("tomorrow at 10")
+    query = parse("tomorrow morning", datetime.now(BERLIN))
+    messages = conversation.send("tomorrow morning")
     said = text_of(messages)
     assert "Free appointments on" in said or "These are the nearest free ones" in said, said
     if "Free appointments on" in said:
-        assert all(s.date() == query.first for s in offered_starts(messages))
-    conversation.send(slot_buttons(messages)[0]["payload"])
+        assert all(s.date() == query.first and 8 <= s.hour < 12 for s in offered_starts(messages))
+    # An offered time typed in English ("Dec 1 at 9:45") is taken at once.
+    wanted = offered_starts(messages)[-1]
+    reply = conversation.texts(f"{wanted:%b} {wanted.day} at {wanted.hour}:{wanted.minute:02d}")
+    assert "What name should I book the appointment under?" in reply
     conversation.send("John Smith")
     summary = text_of(conversation.send("0171 2345678"))
     assert "Please check your booking" in summary and "John Smith" in summary
+    assert f"{wanted.day} " in summary and f"{wanted.hour}:{wanted.minute:02d}" in summary
     confirmation = conversation.texts("yes")
     assert "Your appointment is booked" in confirmation and "Please bring" in confirmation
     assert REFERENCE.search(confirmation)

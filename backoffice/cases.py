@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import redis.asyncio as aioredis
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -335,7 +335,7 @@ class CaseService:
         now, after = self.clock(), timedelta(hours=self.settings.case_overdue_after_h)
         return await self.db.run(lambda s: [
             summarise(c, now, after) for c in s.scalars(
-                select(Case).where(or_(Case.conversation_id == conversation)).order_by(Case.id))])
+                select(Case).where(Case.conversation_id == conversation).order_by(Case.id))])
 
     # background ----------------------------------------------------------------------------
 

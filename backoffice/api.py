@@ -110,9 +110,8 @@ class AppointmentHandlers:
                 first_day = date.fromisoformat(query["date"])
             except ValueError as exc:
                 raise Invalid("date must be YYYY-MM-DD") from exc
-        horizon = self.appointments.horizon.days
         slots = await self.appointments.free_slots(
-            office, first_day, _int(query, "days", 7, 1, horizon + 1), _clock_time(query, "after"),
+            office, first_day, _int(query, "days", 7, 1, 90), _clock_time(query, "after"),
             _clock_time(query, "before"), _int(query, "limit", 20, 1, 200))
         return web.json_response([slot.as_json() for slot in slots])
 

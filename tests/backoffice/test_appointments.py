@@ -59,7 +59,7 @@ async def test_offices_and_slots(serve, sqlite_url, clock) -> None:  # noqa: F81
                                                  "before": "15:00"})
     assert [s["start"][11:16] for s in slots] == ["14:00", "14:15", "14:30", "14:45"]
     for params, message in (({"date": "8.12.2026"}, "date must be YYYY-MM-DD"),
-                            ({"days": "400"}, "days must be"),
+                            ({"days": "91"}, "days must be"),
                             ({"after": "vormittags"}, "after must be HH:MM")):
         status, reply, _ = await served.call("GET", f"/api/v1/offices/{SINGLE}/slots", params=params)
         assert status == 400 and message in reply["error"]

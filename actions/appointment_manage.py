@@ -21,18 +21,10 @@ from rasa_sdk.types import DomainDict
 
 from actions import appointment_client as client
 from actions import appointment_slots as slots_
+from actions.appointment_offer import OFFICE, START, WHEN, read_start
+from actions.appointment_offices import cached_office, offices_or_empty
 from actions.appointment_texts import say
-from actions.appointments import (
-    OFFICE,
-    START,
-    STOP,
-    WHEN,
-    AppointmentValidation,
-    cached_office,
-    offices_or_empty,
-    read_start,
-    stop,
-)
+from actions.appointments import STOP, AppointmentValidation, stop
 from actions.forms_common import (
     ATTEMPTS,
     CONFIRM,

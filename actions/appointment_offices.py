@@ -10,13 +10,41 @@ answer instead of us parsing prose.
 
 from __future__ import annotations
 
+import time as _time
 from functools import cache
 from typing import Any
 
 import yaml
 
+from actions import appointment_client as client
 from actions import content
 from actions.appointment_client import Office
+
+OFFICE_CACHE_S = 300.0
+_office_cache: tuple[float, list[Office]] = (0.0, [])
+
+
+async def office_list() -> list[Office]:
+    """The offices, fetched at most every few minutes (they change with a deployment)."""
+    global _office_cache
+    fetched, cached = _office_cache
+    if cached and _time.monotonic() - fetched < OFFICE_CACHE_S:
+        return cached
+    fresh = await client.offices()
+    _office_cache = (_time.monotonic(), fresh)
+    return fresh
+
+
+def cached_office(office_id: str | None) -> Office | None:
+    return next((o for o in _office_cache[1] if o.id == office_id), None)
+
+
+async def offices_or_empty() -> list[Office]:
+    try:
+        return await office_list()
+    except client.CaseServiceError:
+        return []
+
 
 # Words that point to an office through the topic it serves (normalised, umlauts folded).
 TOPIC_WORDS: dict[str, tuple[str, ...]] = {

@@ -16,11 +16,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.appointment_manage import ValidateTerminAbsagenForm
-from actions.appointments import (
-    ActionAskApptStart,
-    ActionCancelAppointment,
-    ValidateTerminForm,
-)
+from actions.appointment_offer import ActionAskApptStart
+from actions.appointments import ActionCancelAppointment, ValidateTerminForm
 from tests.dialogue.requests_support import ROOT, slot_sets, texts
 
 FILLED = {"appt_office": "kfz_zulassung", "appt_start": "2026-12-08T09:30:00+01:00",

@@ -10,7 +10,8 @@ from actions import appointment_offices as offices
 from actions import appointment_slots as slots
 from actions.appointment_client import Office
 from actions.appointment_manage import find_reference
-from actions.appointments import normalise_contact, valid_name, wants_other_time
+from actions.appointment_offer import wants_other_time
+from actions.appointments import normalise_contact, valid_name
 from actions.dateparse import BERLIN, DateQuery, parse
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=BERLIN)

@@ -207,7 +207,10 @@ def book(conversation: Any) -> tuple[str, str, str]:
 def test_cancel_by_reference_in_the_same_conversation(talk, case_service) -> None:
     conversation = talk("webchat")
     reference, _, _ = book(conversation)
-    reply = conversation.texts(f"Termin absagen {reference}")
+    mistyped = reference[:-1] + str((int(reference[-1]) + 1) % 10)  # Damm catches every single digit
+    reply = conversation.texts(f"Termin absagen {mistyped}")
+    assert "Tippfehler" in reply and "Wie lautet die Vorgangsnummer" in reply
+    reply = conversation.texts(reference)
     assert "Möchten Sie diesen Termin absagen?" in reply  # no PIN needed here
     assert "ist abgesagt" in conversation.texts("ja")
     status, case = api(case_service, "GET", f"/cases/{reference}?conversation_id={conversation.sender}")

@@ -142,8 +142,10 @@ async def offer_for(office: str, query: dateparse.DateQuery | None,
         return say("slots_for_wish", language, wish=wish), offer
     start = max(today, query.first - timedelta(days=7))
     around = await client.free_slots(office, start, days=slots_.NEAREST_DAYS, limit=200)
-    if not around:  # beyond the booking horizon: the earliest from today instead
-        around = await client.free_slots(office, today, days=slots_.SEARCH_DAYS, limit=200)
+    if not around and query.first > today:  # beyond the booking horizon: the earliest instead
+        free = await client.free_slots(office, today, days=slots_.SEARCH_DAYS,
+                                       limit=slots_.MAX_OFFERED)
+        return say("too_far", language), slots_.choose(free, None)
     offer = slots_.choose(around, query)
     prefix = say("weekend_closed", language) + " " if slots_.is_weekend(query) else ""
     return prefix + say("slots_nearest", language, wish=_capital(wish)), offer

@@ -44,6 +44,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Unfortunately there is no free appointment {wish}. These are the nearest free ones:",
         "ls": "{wish} ist leider kein Termin frei.\nDas sind andere freie Termine:",
     },
+    "too_far": {
+        "de": "So weit im Voraus kann ich leider noch keinen Termin buchen. Das sind die nächsten "
+        "freien Termine:",
+        "en": "I cannot book that far ahead yet. These are the next free appointments:",
+        "ls": "So weit vorher geht das leider nicht.\nDas sind die nächsten freien Termine:",
+    },
     "weekend_closed": {
         "de": "Am Wochenende ist die Stelle geschlossen.",
         "en": "The office is closed at weekends.",

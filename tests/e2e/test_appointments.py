@@ -151,6 +151,9 @@ def test_sms_past_date_closed_day_office_correction_and_cancel(talk, case_servic
     reply = conversation.texts("gestern")
     assert "liegt in der Vergangenheit" in reply
 
+    messages = conversation.send("12.3.2028")  # beyond the booking horizon
+    assert "So weit im Voraus" in text_of(messages) and slot_buttons(messages)
+
     messages = conversation.send("nächsten Samstag")  # offices are closed at weekends
     assert "Am Wochenende ist die Stelle geschlossen" in text_of(messages)
     assert all(s.weekday() < 5 for s in offered_starts(messages))

@@ -30,7 +30,7 @@ LEICHTE_SPRACHE_REQUIRED = {
 MIN_EXAMPLES = {"faq": {"de": 15, "en": 5, "uk": 3}, "other": {"de": 12, "en": 5}}
 # Dialogue-control intents with their own file in topics/ but no catalogue entry
 # (no answer of their own: the actions speak for them).
-CONTROL_INTENTS = {"abbrechen"}
+CONTROL_INTENTS = {"abbrechen", "termin_absagen", "termin_verschieben"}
 SMS_NEEDED_ABOVE = 320
 SMS_MAX = 300
 LANGS = {"de", "en", "uk"}

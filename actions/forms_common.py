@@ -9,8 +9,9 @@ said "nein" to the summary. The flow:
   citizen already said), ``validate_<slot>``; an invalid value gets a specific
   sentence via ``invalid()`` and the question again; from the second failure on
   the citizen is also offered to stop;
-* interruptions (cancel intent, a faq question) are *not* extracted, so the
-  form rejects and the rules in bot/data/requests.yml answer them;
+* interruptions (cancel intent, asking for a person, a faq question) are
+  *not* extracted, so the form rejects and the rules in
+  bot/data/requests.yml answer them (then the form asks again);
 * ``confirm`` shows a summary with yes/no buttons; "nein" asks which field to
   change (``change``), clears it, asks it again and shows a new summary;
 * the case is created by the form's submit action after "ja", with the
@@ -35,6 +36,9 @@ from actions.request_texts import say
 
 CANCEL_INTENT = "abbrechen"
 RETRIEVAL_INTENT = "faq"
+HANDOFF_INTENT = "mensch_sprechen"
+# Below this, "Ein Mitarbeiter soll sich das ansehen" stays a description.
+HANDOFF_CONFIDENCE = 0.7
 SKIPPED = "-"  # an optional field the citizen chose to leave out
 CONFIRM, CHANGE, EDITING, ATTEMPTS = "confirm", "change", "editing", "attempts"
 SHARED_SLOTS = (CONFIRM, CHANGE, EDITING, ATTEMPTS)
@@ -71,11 +75,15 @@ def requested(tracker: Tracker) -> str | None:
     return tracker.get_slot("requested_slot")
 
 
-def is_interruption(tracker: Tracker) -> bool:
-    """Cancel, or a faq question (a button topic or a sentence phrased as a question)."""
+def is_interruption(tracker: Tracker, handoff: bool = True) -> bool:
+    """Cancel, asking for a person (``handoff``: the form has a rule for it), or a faq
+    question (a button topic or a sentence phrased as a question)."""
     intent = latest_intent(tracker)
     if intent == CANCEL_INTENT:
         return True
+    if intent == HANDOFF_INTENT and handoff:
+        confidence = float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0)
+        return confidence >= HANDOFF_CONFIDENCE or latest_text(tracker).startswith("/")
     if intent != RETRIEVAL_INTENT and not intent.startswith(f"{RETRIEVAL_INTENT}/"):
         return False
     if next(tracker.get_latest_entity_values("topic"), None):
@@ -185,6 +193,10 @@ def accepted(values: dict[str, Any]) -> dict[str, Any]:
 class RequestFormValidation(FormValidationAction):
     """Base of the request forms' validation actions (abstract: not registered itself)."""
 
+    # True when bot/data has the rule "mensch_sprechen during this form -> action_handoff
+    # -> the form"; without it, asking for a person stays a value of the form.
+    handoff_rule = False
+
     @abstractmethod
     def spec(self) -> FormSpec:
         """The form's fields."""
@@ -199,13 +211,13 @@ class RequestFormValidation(FormValidationAction):
 
     def asked(self, tracker: Tracker, slot: str) -> bool:
         """Extract ``slot`` from this message: it was asked for, and it is not an interruption."""
-        return requested(tracker) == slot and not is_interruption(tracker)
+        return requested(tracker) == slot and not is_interruption(tracker, self.handoff_rule)
 
     def prefill(self, tracker: Tracker, slot: str) -> bool:
         """Extract ``slot`` unasked (said ahead of time): it is still empty and not being edited."""
         return (requested(tracker) != slot and tracker.get_slot(slot) is None
                 and not tracker.get_slot(EDITING) and requested(tracker) != CONFIRM
-                and not is_interruption(tracker))
+                and not is_interruption(tracker, self.handoff_rule))
 
     # --- confirm -----------------------------------------------------------------------
     async def extract_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,

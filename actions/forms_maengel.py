@@ -142,6 +142,8 @@ SPEC = register(FormSpec(
 
 
 class ValidateMaengelmeldungForm(RequestFormValidation):
+    handoff_rule = True
+
     def spec(self) -> FormSpec:
         return SPEC
 

@@ -101,6 +101,8 @@ SPEC = register(FormSpec(
 
 
 class ValidateRueckrufForm(RequestFormValidation):
+    handoff_rule = True
+
     def spec(self) -> FormSpec:
         return SPEC
 

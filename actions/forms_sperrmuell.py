@@ -71,6 +71,8 @@ SPEC = register(FormSpec(
 
 
 class ValidateSperrmuellForm(RequestFormValidation):
+    handoff_rule = True
+
     def spec(self) -> FormSpec:
         return SPEC
 

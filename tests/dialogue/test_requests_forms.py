@@ -255,3 +255,15 @@ async def test_a_new_start_forgets_an_abandoned_run() -> None:
     other = await ActionStartRequest().run(dispatcher, tracker("Rückruf", "rueckruf", slots=stale),
                                            domain())
     assert "defect_category" not in slot_sets(other)  # another form's values are left alone
+
+
+async def test_asking_for_a_person_interrupts_only_when_sure() -> None:
+    sure = tracker("Ich möchte mit einem Menschen sprechen", "mensch_sprechen", form=FORM,
+                   requested="defect_description")
+    slots, _ = await run(ValidateMaengelmeldungForm(), sure)
+    assert set(slots) == {"requested_slot"}  # rejected: the handoff rule answers
+    unsure = tracker("Ein Mitarbeiter soll sich das Loch bitte ansehen", "mensch_sprechen", form=FORM,
+                     requested="defect_description")
+    unsure.latest_message["intent"]["confidence"] = 0.5
+    slots, _ = await run(ValidateMaengelmeldungForm(), unsure)
+    assert slots["defect_description"] == "Ein Mitarbeiter soll sich das Loch bitte ansehen"

@@ -202,6 +202,10 @@ def test_callback_cancelled_sends_nothing(talk, case_service) -> None:
     citizen = talk("sms")
     citizen.texts("Rückruf bitte")
     citizen.texts("Führerschein")
+    # Asking for a person in between: the handoff answers, then the open question again.
+    reply = citizen.texts("Ich möchte mit einem Menschen sprechen")
+    assert "Unter welcher Telefonnummer" in reply
+    assert "Ich verbinde Sie" in reply or "Gerade ist leider niemand" in reply
     assert "Es wurde nichts gesendet" in citizen.texts("abbrechen")
     assert "Gerade ist nichts offen" in citizen.texts("abbrechen")
 

@@ -22,18 +22,15 @@ _WEEKDAYS = {"de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "
 
 
 def next_open_text(iso: str, language: str, now: datetime | None = None) -> str:
-    """'Montag, 8:00 Uhr' (or 'morgen, 8:00 Uhr' / 'heute, 14:00 Uhr') in Europe/Berlin."""
+    """'Dienstag, 1.12., 8:00 Uhr' (or 'heute, 14:00 Uhr') in Europe/Berlin."""
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=BERLIN)
     moment = moment.astimezone(BERLIN)
     today = (now or datetime.now(BERLIN)).astimezone(BERLIN).date()
     english = language == "en"
-    days = (moment.date() - today).days
-    if days == 0:
+    if moment.date() == today:
         day = "today" if english else "heute"
-    elif days == 1:
-        day = "tomorrow" if english else "morgen"
     else:
         day = _WEEKDAYS["en" if english else "de"][moment.weekday()]
         day += f" {moment.day} {moment.strftime('%B')}" if english else f", {moment.day}.{moment.month}."

@@ -158,4 +158,5 @@ def test_next_open_in_german_and_english() -> None:
     now = datetime(2026, 11, 28, 20, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # a Saturday
     assert next_open_text("2026-11-30T08:00:00+01:00", "de", now) == "Montag, 30.11., 8:00 Uhr"
     assert next_open_text("2026-11-30T07:00:00Z", "en", now) == "Monday 30 November, 8:00"
-    assert next_open_text("2026-11-29T14:30:00+01:00", "de", now) == "morgen, 14:30 Uhr"
+    assert next_open_text("2026-11-29T14:30:00+01:00", "de", now) == "Sonntag, 29.11., 14:30 Uhr"
+    assert next_open_text("2026-11-28T21:00:00+01:00", "de", now) == "heute, 21:00 Uhr"

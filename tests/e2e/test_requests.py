@@ -281,7 +281,7 @@ def test_talk_to_a_person_is_queued_or_told_when_staff_are_back(talk, case_servi
         assert "Position" in reply
     else:
         assert "Gerade ist leider niemand im Chat erreichbar" in reply
-        assert re.search(r"ab (heute|morgen|\w+tag, \d+\.\d+\.), \d+:\d\d Uhr", reply)
+        assert re.search(r"ab (heute|[A-Z]\w+, \d+\.\d+\.), \d+:\d\d Uhr", reply)
         assert {"title": "Rückruf anfordern", "payload": "/rueckruf"} in buttons(messages)
 
 

@@ -106,9 +106,12 @@ def test_booking_with_a_typed_date_a_question_and_a_correction(talk, case_servic
     wish = "nächsten Dienstag vormittag"
     query = parse(wish, datetime.now(BERLIN))
     messages = conversation.send(wish)
-    assert "Freie Termine am" in text_of(messages), text_of(messages)
-    for start in offered_starts(messages):
-        assert start.date() == query.first and 8 <= start.hour < 12
+    said = text_of(messages)
+    if "Freie Termine am" in said:
+        for start in offered_starts(messages):
+            assert start.date() == query.first and 8 <= start.hour < 12
+    else:  # that Tuesday is a holiday or booked out
+        assert "nächstgelegenen freien Termine" in said, said
     chosen = slot_buttons(messages)[0]
     assert "Auf welchen Namen" in conversation.texts(chosen["payload"])
     assert "Telefonnummer oder E-Mail" in conversation.texts("Erika Mustermann")

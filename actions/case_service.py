@@ -91,14 +91,21 @@ async def _request(method: str, path: str, *, json: dict[str, Any] | None = None
                 body = None
             return reply.status, body
     except (aiohttp.ClientError, TimeoutError) as exc:
-        logger.warning("case service unreachable: %s %s (%s)", method, path.split("?")[0],
+        logger.warning("case service unreachable: %s %s (%s)", method, _route(path),
                        type(exc).__name__)
-        raise CaseServiceError(f"{method} {path}: unreachable") from exc
+        raise CaseServiceError(f"{method} {_route(path)}: unreachable") from exc
+
+
+def _route(path: str) -> str:
+    """The path with ids replaced: reference numbers identify a citizen's case and stay out of logs."""
+    parts = path.split("?")[0].split("/")
+    # /api/v1/<collection>/<id>/... : everything after the collection that is not a word is an id
+    return "/".join(p if i < 4 or p.isalpha() else "{id}" for i, p in enumerate(parts))
 
 
 def _unexpected(method: str, path: str, status: int) -> CaseServiceError:
-    logger.warning("case service answered %s to %s %s", status, method, path)
-    return CaseServiceError(f"{method} {path}: HTTP {status}")
+    logger.warning("case service answered %s to %s %s", status, method, _route(path))
+    return CaseServiceError(f"{method} {_route(path)}: HTTP {status}")
 
 
 async def create_case(body: dict[str, Any]) -> Created:

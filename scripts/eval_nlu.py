@@ -96,6 +96,10 @@ def training_files(held_out: set[str], out: Path) -> Path:
     return out
 
 
+def _top(scores: dict[str, float], n: int = 3) -> list[tuple[str, float]]:
+    return sorted(scores.items(), key=lambda kv: -kv[1])[:n]
+
+
 def _load_set(name: str) -> list[dict[str, str]]:
     data = yaml.safe_load((ROOT / "tests" / "nlu" / name).read_text(encoding="utf-8"))
     return [{"text": str(e["text"]), "lang": str(e.get("lang", "de")),
@@ -269,7 +273,7 @@ def main() -> int:
         "knobs": asdict(knobs),
         "top_confusions": [[e, p, n] for (e, p), n in confusions.most_common(40)],
         "errors": [{k: v for k, v in e.items() if k not in ("pipeline", "sentence")} | {
-            "pipeline_top": list(e["pipeline"].items())[:3], "sentence_top": list(e["sentence"].items())[:3]}
+            "pipeline_top": _top(e["pipeline"]), "sentence_top": _top(e["sentence"])}
             for e in errors],
     }, ensure_ascii=False, indent=1), encoding="utf-8")
     print(json.dumps(result))

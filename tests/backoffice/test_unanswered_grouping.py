@@ -1,0 +1,37 @@
+"""Grouping reproduces the expected groups of tests/fixtures/unanswered_groups.yml, in any order."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+import yaml
+
+from backoffice.unanswered.grouping import normalise, partition, similarity
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "unanswered_groups.yml"
+EXPECTED = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))["groups"]
+
+
+def _as_sets(groups: list[list[str]]) -> set[frozenset[str]]:
+    return {frozenset(g) for g in groups}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_grouping_reproduces_the_fixture(seed: int) -> None:
+    messages = [message for expected in EXPECTED for message in expected]
+    random.Random(seed).shuffle(messages)
+    assert _as_sets(partition(messages)) == _as_sets(EXPECTED)
+
+
+def test_fixture_is_not_trivial() -> None:
+    sizes = [len(g) for g in EXPECTED]
+    assert len(EXPECTED) >= 15 and sum(sizes) >= 40 and sizes.count(1) >= 4
+
+
+def test_normalise_folds_case_umlauts_and_punctuation() -> None:
+    assert normalise("Wann ist der NÄCHSTE Blutspende-Termin??") == "wann ist der naechste blutspende termin"
+    assert similarity("wer ist der landrat", "wer ist der landrat") == 1.0
+    assert similarity(normalise("Wo kann ich mich impfen lassen?"),
+                      normalise("Wo kann ich mich auf Corona testen lassen?")) < 0.5

@@ -5,75 +5,20 @@ line in the topic file, audit-logged) or dismisses one; old questions expire."""
 from __future__ import annotations
 
 import logging
-import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Any
-
-import aiohttp
-import pytest
-from aiohttp import web
-from sqlalchemy import select
 
 from backoffice import db
-from backoffice.app import APPOINTMENTS, CASES, housekeeping_once, setup
-from backoffice.models import AuditEntry, UnansweredQuestion
+from backoffice.app import APPOINTMENTS, CASES, housekeeping_once
 from backoffice.unanswered import store
 from backoffice.unanswered.topic_files import examples
-from tests.backoffice.case_support import TOKEN, database_url, make_settings, pg_url, sqlite_url  # noqa: F401
+from tests.backoffice.case_support import database_url, pg_url, sqlite_url  # noqa: F401 - fixtures
 from tests.backoffice.console_support import add_user
+from tests.backoffice.unanswered_support import staff_side  # noqa: F401 - fixture
 
-TOPICS = Path(__file__).resolve().parents[2] / "nlu_data" / "topics"
 SNOW = ["Wann kommt der Schneepflug in die Lindenstraße 5?",
         "wann kommt der schneepflug in die lindenstrasse 5",
         "Wann kommt der Schneepflug? Ich heiße Meier, Tel. 0171 1234567"]
 OTHER = "Wie wird das Wetter morgen?"
-
-
-class Staff:
-    def __init__(self, app: web.Application, url: str, content: Path, url_of_db: str) -> None:
-        self.app, self.url, self.content = app, url, content
-        self.engine = db.create(url_of_db)
-        self.http = aiohttp.ClientSession()
-
-    async def report(self, body: dict[str, Any], token: str | None = TOKEN) -> tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        async with self.http.post(f"{self.url}/api/v1/unanswered", json=body, headers=headers) as reply:
-            return reply.status, await reply.json(content_type=None)
-
-    def rows(self) -> list[UnansweredQuestion]:
-        return db.Database(self.engine).call(
-            lambda s: list(s.scalars(select(UnansweredQuestion).order_by(UnansweredQuestion.id))))
-
-    def audit(self) -> list[AuditEntry]:
-        return db.Database(self.engine).call(
-            lambda s: [e for e in s.scalars(select(AuditEntry)) if e.action.startswith("unanswered")])
-
-
-@pytest.fixture
-async def staff_side(rdb, prefix, clock, tmp_path) -> AsyncIterator[Callable[[str], Awaitable[Staff]]]:
-    started: list[tuple[web.AppRunner, Staff]] = []
-
-    async def start(url: str) -> Staff:
-        content = tmp_path / "topics"
-        shutil.copytree(TOPICS, content)
-        app = web.Application()
-        setup(app, make_settings(url, prefix, content_dir=content), rdb, clock)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        staff = Staff(app, f"http://127.0.0.1:{port}", content, url)
-        started.append((runner, staff))
-        return staff
-
-    yield start
-    for runner, staff in started:
-        await staff.http.close()
-        staff.engine.dispose()
-        await runner.cleanup()
 
 
 async def test_report_is_masked_and_checked(staff_side, database_url, caplog) -> None:  # noqa: F811

@@ -40,7 +40,8 @@ def routes(console: Console, files: TopicFiles, retention_days: int) -> list[web
     async def render(user: User, csrf: str, error: str | None = None, notice: str | None = None,
                      status: int = 200) -> web.Response:
         rows = await console.db(store.open_questions)
-        views = [GroupView.of(g) for g in grouping.group(rows, lambda row: row.text)]
+        groups = await asyncio.to_thread(grouping.group, rows, lambda row: row.text)
+        views = [GroupView.of(g) for g in groups]
         views.sort(key=lambda v: (-v.count, -v.last_seen.toordinal()))
         topics = await asyncio.to_thread(files.topics)
         body = unanswered(views, topics, csrf, retention_days)

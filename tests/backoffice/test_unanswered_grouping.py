@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,16 @@ def test_normalise_folds_case_umlauts_and_punctuation() -> None:
     assert similarity("wer ist der landrat", "wer ist der landrat") == 1.0
     assert similarity(normalise("Wo kann ich mich impfen lassen?"),
                       normalise("Wo kann ich mich auf Corona testen lassen?")) < 0.5
+
+
+def test_a_full_page_is_grouped_quickly() -> None:
+    """The console groups the 2000 newest open questions on every page view."""
+    topics = FIXTURE.parents[2] / "nlu_data" / "topics"
+    texts = [line[6:] for path in sorted(topics.glob("*.yml"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("    - ")]
+    rnd = random.Random(7)
+    messages = [f"{rnd.choice(texts)} {rnd.choice(texts).split()[0]}" for _ in range(2000)]
+    started = time.perf_counter()
+    groups = partition(messages)
+    assert time.perf_counter() - started < 5
+    assert sum(map(len, groups)) == 2000 and 200 < len(groups) < 2000

@@ -12,6 +12,7 @@ from backoffice.unanswered.grouping import Group
 from backoffice.unanswered.topic_files import FILE_LANGUAGES, TopicFile, file_language
 
 MAX_SHOWN = 5
+MAX_GROUPS = 100  # per page: each group carries a form with every topic
 LANGUAGE_LABELS = {"de": "Deutsch", "en": "Englisch", "uk": "Ukrainisch"}
 
 
@@ -95,6 +96,9 @@ Prüfen Sie das Beispiel vorher und ersetzen Sie Platzhalter wie [Name] durch al
 Fragen, die nicht hierher gehören, können Sie verwerfen.</p>"""
     if not groups:
         return intro + "<p>Zurzeit gibt es keine unbeantworteten Fragen.</p>"
+    groups = sorted(groups, key=lambda v: (-v.count, -v.last_seen.toordinal()))
     total = sum(g.count for g in groups)
-    body = "".join(_group(i, g, topics, csrf) for i, g in enumerate(groups, 1))
-    return f"{intro}<p>{total} Fragen in {len(groups)} Gruppen, die häufigsten zuerst.</p>{body}"
+    body = "".join(_group(i, g, topics, csrf) for i, g in enumerate(groups[:MAX_GROUPS], 1))
+    rest = (f"<p>Die übrigen {len(groups) - MAX_GROUPS} Gruppen erscheinen, sobald diese erledigt sind.</p>"
+            if len(groups) > MAX_GROUPS else "")
+    return f"{intro}<p>{total} Fragen in {len(groups)} Gruppen, die häufigsten zuerst.</p>{body}{rest}"

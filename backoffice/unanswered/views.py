@@ -42,7 +42,6 @@ def routes(console: Console, files: TopicFiles, retention_days: int) -> list[web
         rows = await console.db(store.open_questions)
         groups = await asyncio.to_thread(grouping.group, rows, lambda row: row.text)
         views = [GroupView.of(g) for g in groups]
-        views.sort(key=lambda v: (-v.count, -v.last_seen.toordinal()))
         topics = await asyncio.to_thread(files.topics)
         body = unanswered(views, topics, csrf, retention_days)
         return html(pages.page(TITLE, body, user, csrf, error=error, notice=notice), status)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import random
+import re
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 
 from backoffice.unanswered.grouping import normalise, partition, similarity
+from backoffice.unanswered.page import MAX_GROUPS, GroupView, unanswered
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "unanswered_groups.yml"
 EXPECTED = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))["groups"]
@@ -49,3 +52,14 @@ def test_a_full_page_is_grouped_quickly() -> None:
     groups = partition(messages)
     assert time.perf_counter() - started < 5
     assert sum(map(len, groups)) == 2000 and 200 < len(groups) < 2000
+
+
+def test_the_page_shows_the_most_frequent_groups_first_and_at_most_a_hundred() -> None:
+    views = [GroupView(ids=(i,), count=1 + i % 3, examples=(f"Frage {i}",), last_seen=date(2026, 12, 1),
+                       languages=("de",), channels=("sms",), guess=None, confidence=None) for i in range(150)]
+    html = unanswered(views, [], "token", 90)
+    assert html.count('<section class="group"') == MAX_GROUPS
+    assert "300 Fragen in 150 Gruppen" in html and "Die übrigen 50 Gruppen erscheinen" in html
+    counts = [int(n) for n in re.findall(r'<h2 id="g\d+-h">(\d+)×', html)]
+    assert counts == sorted(counts, reverse=True) and counts[0] == 3 and counts[-1] == 2
+    assert "Frage 2<" in html and "Frage 0<" not in html  # a count-3 group shown, a count-1 group not

@@ -164,3 +164,11 @@ async def handoff(conversation_id: str, channel: str, language: str, topic: str 
     if reply.get("status") == "closed" and reply.get("next_open"):
         return HandoffClosed(next_open=str(reply["next_open"]))
     raise CaseServiceError("POST /api/v1/handoff: malformed reply")
+
+
+async def record_unanswered(text: str, language: str, channel: str, intents: list[dict[str, Any]]) -> None:
+    """POST /api/v1/unanswered: a message the bot could not place (the service masks it before storing)."""
+    body = {"text": text, "language": language, "channel": channel, "intents": intents}
+    status, _ = await _request("POST", "/api/v1/unanswered", json=body)
+    if status != 201:
+        raise _unexpected("POST", "/api/v1/unanswered", status)

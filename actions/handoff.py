@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import case_service, content
+from actions import case_service, content, unanswered
 from actions.forms_common import button, channel_of, latest_text, variant
 from actions.request_texts import say
 
@@ -86,13 +86,15 @@ def _previous_was_fallback(tracker: Tracker) -> bool:
 
 
 class ActionFallback(Action):
-    """After "not understood": the second time in a row, offer a person or a call-back."""
+    """After "not understood": record the question for the editors (masked by the case service);
+    the second time in a row, offer a person or a call-back."""
 
     def name(self) -> str:
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        await unanswered.report(tracker)
         if _previous_was_fallback(tracker):
             language = variant(tracker)
             dispatcher.utter_message(text=say("fallback_offer", language),

@@ -3,7 +3,7 @@
 Called once by ``channels/app.py:create_internal_app`` (the gateway's
 internal port) and by ``python -m backoffice`` (standalone). Start-up runs
 ``alembic upgrade head``; the housekeeping task expires unclaimed uploads
-and sends appointment reminders.
+and old unanswered questions and sends appointment reminders.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from backoffice.cases import CaseService
 from backoffice.db import Database
 from backoffice.notify import GatewayNotifier
 from backoffice.settings import Settings, load
-from backoffice.timeutil import Clock, utc_now
+from backoffice.timeutil import BERLIN, Clock, utc_now
+from backoffice.unanswered import api as unanswered_api
+from backoffice.unanswered import store as unanswered_store
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ APPOINTMENTS = web.AppKey("backoffice_appointments", Appointments)
 
 
 async def housekeeping_once(service: CaseService, appointments: Appointments) -> None:
-    """Expire unclaimed uploads and send due appointment reminders."""
+    """Expire unclaimed uploads and old unanswered questions, send due appointment reminders."""
     sent = await appointments.send_reminders()
     if sent:
         log.info("sent %d appointment reminders", sent)
@@ -44,6 +46,10 @@ async def housekeeping_once(service: CaseService, appointments: Appointments) ->
     expired = await service.db.run(lambda s: media.expire_unattached(s, now, ttl))
     if expired:
         log.info("expired %d unattached uploads", expired)
+    today, keep = now.astimezone(BERLIN).date(), service.settings.unanswered_retention_days
+    deleted = await service.db.run(lambda s: unanswered_store.expire(s, today, keep))
+    if deleted:
+        log.info("deleted %d unanswered questions older than %d days", deleted, keep)
 
 
 async def _housekeeping(service: CaseService, appointments: Appointments) -> None:
@@ -90,6 +96,7 @@ def setup(app: web.Application, settings: object | None, redis: aioredis.Redis,
     app[SETTINGS], app[DATABASE], app[CASES], app[APPOINTMENTS] = settings, db, service, appointments
     app.router.add_routes(api.routes(service, appointments, settings.token))
     app.router.add_routes(open311.routes(service))
+    app.router.add_routes(unanswered_api.routes(service, settings.token))
     if with_console:
         from backoffice.console import app as console_app  # the console is built on this service
 

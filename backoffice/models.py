@@ -7,11 +7,12 @@ reference, kind, routing and status history stay for the records.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -153,3 +154,26 @@ class AuditEntry(Base):
     username: Mapped[str] = mapped_column(String(80), nullable=False)
     action: Mapped[str] = mapped_column(String(60), nullable=False)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class UnansweredQuestion(Base):
+    """A message the bot could not place, masked before it was stored (backoffice/unanswered/).
+
+    Only the day is kept, no time and no conversation: rows cannot be tied back to a citizen.
+    Deleted ``UNANSWERED_RETENTION_DAYS`` after ``day`` by the housekeeping task.
+    """
+
+    __tablename__ = "unanswered_questions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text, nullable=False)  # masked
+    language: Mapped[str] = mapped_column(String(5), nullable=False)
+    channel: Mapped[str] = mapped_column(String(20), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    # the model's best guesses: [{"name": "faq/wohngeld", "confidence": 0.21}, ...]
+    intents: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    status: Mapped[str] = mapped_column(String(12), nullable=False, default="open")  # open|assigned|dismissed
+    topic: Mapped[str | None] = mapped_column(String(60))  # set when assigned
+    handled_by: Mapped[str | None] = mapped_column(String(80))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_unanswered_status_day", "status", "day"),)

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     booking_horizon_days: int = Field(28, ge=1, le=365)
     reminder_interval_s: float = Field(300.0, gt=0)
     media_ttl_h: int = Field(24, ge=1)
+    # unanswered questions (masked) are deleted this many days after the day they were asked
+    unanswered_retention_days: int = Field(90, ge=1, le=3650)
+    # the topic files an editor's assignment appends a training example to
+    content_dir: Path = ROOT / "nlu_data" / "topics"
 
     @field_validator("gateway_notify_url")
     @classmethod

@@ -21,6 +21,8 @@ from backoffice.console import auth_views, case_views, conversation_views, hando
 from backoffice.console.context import Clock, Console, ConsoleConfig, html_handler, utc_now
 from backoffice.db import Database
 from backoffice.office_hours import OfficeHours
+from backoffice.unanswered import views as unanswered_views
+from backoffice.unanswered.topic_files import TopicFiles
 from channels.handoff import Handoffs
 from channels.keys import Keys
 
@@ -34,7 +36,9 @@ def add_console(app: web.Application, config: ConsoleConfig, redis: aioredis.Red
                 cases: CaseService, hours: OfficeHours, clock: Clock = utc_now) -> Console:
     console = Console(config, database, cases, redis, hours, clock)
     for route in [*auth_views.routes(console), *case_views.routes(console),
-                  *conversation_views.routes(console), *user_views.routes(console)]:
+                  *conversation_views.routes(console), *user_views.routes(console),
+                  *unanswered_views.routes(console, TopicFiles(config.content_dir),
+                                           config.unanswered_retention_days)]:
         app.router.add_route(route.method, route.path, html_handler(route.handler))
     app.router.add_get("/console/static/console.css", _stylesheet)
     app.router.add_get("/console", _to_console)

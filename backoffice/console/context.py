@@ -13,6 +13,7 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
@@ -60,6 +61,8 @@ class ConsoleConfig:
     handoff_ttl_s: int = 24 * 3600  # the gateway's HANDOFF_TTL_S
     login_limit: int = 5
     login_window_s: int = 900
+    content_dir: Path = Path(__file__).resolve().parents[2] / "nlu_data" / "topics"  # CONTENT_DIR
+    unanswered_retention_days: int = 90  # UNANSWERED_RETENTION_DAYS, shown on the page
 
     @classmethod
     def from_settings(cls, settings: Any) -> ConsoleConfig:
@@ -76,7 +79,9 @@ class ConsoleConfig:
                    session_ttl_s=int(get("console_session_ttl_s", 8 * 3600)),
                    secure_cookies=str(get("public_base_url", "")).startswith("https://"),
                    overdue_after_h=float(get("case_overdue_after_h", 72)),
-                   handoff_ttl_s=int(get("handoff_ttl_s", 24 * 3600)))
+                   handoff_ttl_s=int(get("handoff_ttl_s", 24 * 3600)),
+                   content_dir=Path(get("content_dir", cls.content_dir)),
+                   unanswered_retention_days=int(get("unanswered_retention_days", 90)))
 
 
 class Stop(Exception):

@@ -68,6 +68,8 @@ def nav(user: User | None, csrf: str | None) -> str:
     if user is None or csrf is None:
         return ""
     links = ['<li><a href="/console/">Übersicht</a></li>']
+    if "editor" in user.roles.split(","):
+        links.append('<li><a href="/console/unanswered">Unbeantwortete Fragen</a></li>')
     if "admin" in user.roles.split(","):
         links.append('<li><a href="/console/users">Konten</a></li>')
     return (f'<nav aria-label="Hauptnavigation"><ul>{"".join(links)}</ul></nav>'

@@ -54,6 +54,7 @@ class CaseService:
 
     url: str
     token: str
+    database: Path  # its SQLite file, for tests that check what it stored
 
 
 def _start_case_service(stack: st.Stack, tmp: Path, redis_url: str, prefix: str) -> CaseService:
@@ -70,10 +71,10 @@ def _start_case_service(stack: st.Stack, tmp: Path, redis_url: str, prefix: str)
             raise RuntimeError(f"case service exited: {(tmp / 'case-service.log').read_text()[-2000:]}")
         try:
             urllib.request.urlopen(f"{url}/api/v1/offices", timeout=2).close()
-            return CaseService(url, token)
+            return CaseService(url, token, tmp / 'cases.db')
         except urllib.error.HTTPError as error:
             if error.code < 500:
-                return CaseService(url, token)
+                return CaseService(url, token, tmp / 'cases.db')
         except OSError:
             pass
         time.sleep(0.3)

@@ -1,0 +1,1 @@
+"""Unanswered questions: capture (masked), grouping, and the editor's console page (issue 7)."""

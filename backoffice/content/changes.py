@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import tempfile
@@ -32,6 +33,7 @@ from backoffice.db import Database
 from backoffice.models import ContentChange
 from backoffice.timeutil import BERLIN, Clock
 
+log = logging.getLogger(__name__)
 TOPIC_ID = re.compile(r"^[a-z0-9_]{2,80}$")
 
 
@@ -76,6 +78,14 @@ class ContentChanges:
         self.clock = clock
         self.four_eyes = four_eyes
         self._lock = asyncio.Lock()  # one writer per process; other processes are caught by ``seen``
+
+    async def _write(self, path: Path, text: str) -> None:
+        try:
+            await asyncio.to_thread(atomic_write, path, text)
+        except OSError as exc:
+            log.error("content: cannot write %s (%s)", path.name, type(exc).__name__)
+            raise ChangeError("Die Themendatei kann auf diesem Server nicht geschrieben werden; nichts wurde "
+                              "gespeichert. Bitte wenden Sie sich an den Betrieb.") from exc
 
     def path(self, topic: str) -> Path:
         path = self.store.content_dir / "topics" / f"{topic}.yml"
@@ -139,7 +149,7 @@ class ContentChanges:
 
             if pending:
                 return Outcome(await self.database.run(record), applied=False)
-            await asyncio.to_thread(atomic_write, self.path(edit.topic), new)
+            await self._write(self.path(edit.topic), new)
             change_id = await self.database.run(record)
             await self.store.publish(self.path(edit.topic), new)
             return Outcome(change_id, applied=True)
@@ -164,7 +174,7 @@ class ContentChanges:
                     _, new = await asyncio.to_thread(self.proposed, edit, self._today())
                     status = "applied"
             if new is not None:
-                await asyncio.to_thread(atomic_write, self.path(change.topic), new)
+                await self._write(self.path(change.topic), new)
             now = self.clock()
 
             def record(s: Session) -> ContentChange:

@@ -18,6 +18,13 @@ from typing import Any
 
 import yaml
 
+_FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load(text: str) -> Any:
+    """Data of a file (libyaml when available: the checks parse every file several times)."""
+    return yaml.load(text, Loader=_FAST)
+
 
 class SpliceError(ValueError):
     """The value cannot be placed in this file (unknown response or variant, malformed YAML)."""
@@ -87,7 +94,7 @@ def _replace(text: str, node: yaml.ScalarNode, key: yaml.Node, value: str) -> st
 
 
 def _checked(new: str, expect: Any) -> str:
-    if yaml.safe_load(new) != expect:
+    if _load(new) != expect:
         raise SpliceError("the change would alter more than the one value; nothing written")
     return new
 
@@ -103,7 +110,7 @@ def set_answer(text: str, response: str, index: int, answer: str) -> str:
         raise SpliceError(f"variant {index + 1} of {response} has no text")
     key, node = found
     block = node.style == "|" or "\n" in answer
-    expect = copy.deepcopy(yaml.safe_load(text))
+    expect = copy.deepcopy(_load(text))
     expect["responses"][response][index]["text"] = answer + "\n" if block else answer
     if found[1].value == expect["responses"][response][index]["text"]:
         return text
@@ -120,7 +127,7 @@ def set_reviewed(text: str, response: str, index: int, day: str) -> str:
         raise SpliceError(f"variant {index + 1} of {response} has no metadata.reviewed")
     node = found[1]
     new = text[:node.start_mark.index] + json.dumps(day) + text[node.end_mark.index:]
-    old_data, new_data = yaml.safe_load(text), yaml.safe_load(new)
+    old_data, new_data = _load(text), _load(new)
     if (new_data["responses"][response][index]["metadata"]["reviewed"] != day
             or _without_reviewed(old_data) != _without_reviewed(new_data)):
         raise SpliceError("the change would alter more than the review date; nothing written")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Callable
 
 import redis.asyncio as aioredis
 from aiohttp import web
@@ -37,13 +38,18 @@ def build(settings_redis_url: str | None = None) -> web.Application:
     return app
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Serve the case service, console and Open311 API.")
+def serve(make: Callable[[], web.Application], description: str, port: int) -> None:
+    """``--host``/``--port`` from the command line, INFO logging, our access log; runs until stopped."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8082)
+    parser.add_argument("--port", type=int, default=port)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    web.run_app(build(), host=args.host, port=args.port, print=None, access_log_class=AccessLogger)
+    web.run_app(make(), host=args.host, port=args.port, print=None, access_log_class=AccessLogger)
+
+
+def main() -> None:
+    serve(build, "Serve the case service, console and Open311 API.", 8082)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ from aiohttp import web
 from backoffice import api, media, migrate, open311
 from backoffice.appointments import Appointments
 from backoffice.cases import CaseService
+from backoffice.content import nlg
+from backoffice.content.store import ContentStore
 from backoffice.db import Database
 from backoffice.notify import GatewayNotifier
 from backoffice.settings import Settings, load
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 SETTINGS = web.AppKey("backoffice_settings", Settings)
 DATABASE = web.AppKey("backoffice_db", Database)
 CASES = web.AppKey("backoffice_cases", CaseService)
+CONTENT = web.AppKey("backoffice_content", ContentStore)
 
 
 APPOINTMENTS = web.AppKey("backoffice_appointments", Appointments)
@@ -64,7 +67,8 @@ async def _housekeeping(service: CaseService, appointments: Appointments) -> Non
 
 
 # Settings the gateway and the staff side share: the gateway's values win when it composes both.
-SHARED = ("case_service_token", "database_url", "gateway_redis_prefix", "redis_url", "handoff_max_wait_s")
+SHARED = ("case_service_token", "database_url", "gateway_redis_prefix", "redis_url", "handoff_max_wait_s",
+          "sms_segment_budget")
 
 
 def own_settings(given: object | None) -> Settings:
@@ -97,10 +101,13 @@ def setup(app: web.Application, settings: object | None, redis: aioredis.Redis,
     app.router.add_routes(api.routes(service, appointments, settings.token))
     app.router.add_routes(open311.routes(service))
     app.router.add_routes(unanswered_api.routes(service, settings.token))
+    content = ContentStore.from_settings(settings, redis)
+    app[CONTENT] = content
+    nlg.setup(app, content, settings.content_poll_s, clock)
     if with_console:
         from backoffice.console import app as console_app  # the console is built on this service
 
-        console_app.setup(app, settings, redis, db, service, clock)
+        console_app.setup(app, settings, redis, db, service, clock, content)
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(migrate.upgrade, db.engine)

@@ -156,6 +156,30 @@ class AuditEntry(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+class ContentChange(Base):
+    """An editor's change of one answer variant: applied at once, or pending a second person's review.
+
+    ``before``/``after`` are the answer texts (public content, never citizen data); ``before`` is what
+    the editor saw, so an approval after someone else changed the answer is refused as a conflict.
+    """
+
+    __tablename__ = "content_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(80), nullable=False)
+    response: Mapped[str] = mapped_column(String(120), nullable=False)
+    variant: Mapped[int] = mapped_column(Integer, nullable=False)
+    before: Mapped[str] = mapped_column(Text, nullable=False)
+    after: Mapped[str] = mapped_column(Text, nullable=False)
+    mark_reviewed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)  # pending, applied, rejected, conflict
+    author: Mapped[str] = mapped_column(String(80), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    reviewer: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_content_changes_status", "status"),)
+
+
 class UnansweredQuestion(Base):
     """A message the bot could not place, masked before it was stored (backoffice/unanswered/).
 

@@ -45,8 +45,13 @@ class Settings(BaseSettings):
     media_ttl_h: int = Field(24, ge=1)
     # unanswered questions (masked) are deleted this many days after the day they were asked
     unanswered_retention_days: int = Field(90, ge=1, le=3650)
-    # the topic files an editor's assignment appends a training example to
-    content_dir: Path = ROOT / "nlu_data" / "topics"
+    # content (nlu_data/): answers served by POST /nlg, edited in the console
+    content_dir: Path = ROOT / "nlu_data"
+    content_domain_dir: Path = ROOT / "bot" / "domain"
+    content_poll_s: float = Field(2.0, gt=0, le=8)  # a saved or hand-edited answer is served within this
+    content_four_eyes: bool = False  # True: an editor's change waits for a reviewer's approval
+    content_review_after_days: int = Field(365, ge=1)  # topics reviewed longer ago are flagged
+    sms_segment_budget: int = Field(3, ge=1, le=10)  # the gateway's SMS budget, for the console preview
 
     @field_validator("gateway_notify_url")
     @classmethod

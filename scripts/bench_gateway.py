@@ -663,7 +663,9 @@ def run_real_phase(stacks: list[st.Stack], redis: Redis, work: Path, args: argpa
     stacks.append(stack)
     action_port, rasa_port, sink_port = st.free_port(), st.free_port(), st.free_port()
     token = secrets.token_urlsafe(24)
-    env = st.endpoint_environ(redis.url, action_port, 3600, prefix="benchrasa")
+    nlg_url = st.start_nlg(stack, {"REDIS_URL": redis.url, "GATEWAY_REDIS_PREFIX": "benchrasa"},
+                           work / "nlg.log")
+    env = st.endpoint_environ(redis.url, action_port, 3600, nlg_url, prefix="benchrasa")
     say("real core: starting the action server")
     st.start_action_server(stack, action_port, env, work / "actions.log")
     say(f"real core: starting the Rasa server with {model.name} (loading takes a minute)")

@@ -118,11 +118,12 @@ class World:
     model: Path
     token: str
     action_port: int
+    nlg_url: str
     rasa: list[Proc] = field(default_factory=list)
     core_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     def rasa_env(self) -> dict[str, str]:
-        return st.endpoint_environ(self.redis_url, self.action_port, 3600, prefix="benchscale")
+        return st.endpoint_environ(self.redis_url, self.action_port, 3600, self.nlg_url, prefix="benchscale")
 
     def ensure_rasa(self, count: int) -> list[Proc]:
         while len(self.rasa) < count:
@@ -247,7 +248,9 @@ def main(argv: list[str]) -> int:
         questions = bg.german_faq_questions()
         say(f"bench-scale: model {model.name}; work folder {work}")
         redis_url = st.start_redis(stack, st.free_port(), work / "redis", work / "redis.log")
-        world = World(stack, work, redis_url, model, secrets.token_urlsafe(24), st.free_port())
+        nlg_url = st.start_nlg(stack, {"REDIS_URL": redis_url, "GATEWAY_REDIS_PREFIX": "benchscale"},
+                               work / "nlg.log")
+        world = World(stack, work, redis_url, model, secrets.token_urlsafe(24), st.free_port(), nlg_url)
         st.start_action_server(stack, world.action_port, world.rasa_env(), work / "actions.log")
         result = asyncio.run(bench(world, args, questions))
         say(f"done in {time.monotonic() - began:.0f} s")

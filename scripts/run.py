@@ -119,7 +119,8 @@ def main() -> int:
         action_port = int(config["ACTION_SERVER_PORT"])
         env = {
             **config,
-            **st.endpoint_environ(redis_url, action_port, int(config["TRACKER_TTL_SECONDS"])),
+            **st.endpoint_environ(redis_url, action_port, int(config["TRACKER_TTL_SECONDS"]),
+                                  f"http://127.0.0.1:{config['INTERNAL_PORT']}/nlg"),
         }
         print("[run] starting the action server ...", flush=True)
         st.start_action_server(stack, action_port, env, logs / "actions.log")

@@ -111,14 +111,18 @@ def start_redis(stack: Stack, port: int, data_dir: Path, log: Path | None = None
     return f"redis://{LOOPBACK}:{port}/0"
 
 
-def endpoint_environ(redis_url: str, action_port: int, tracker_ttl_s: int,
+def endpoint_environ(redis_url: str, action_port: int, tracker_ttl_s: int, nlg_url: str,
                      prefix: str = "buergerassistent") -> dict[str, str]:
-    """Variables that bot/endpoints.yml reads. Rasa keys become '<prefix>:tracker:...'."""
+    """Variables that bot/endpoints.yml reads. Rasa keys become '<prefix>:tracker:...'.
+
+    ``nlg_url``: the staff side's ``POST /nlg`` (internal port), where every answer comes from.
+    """
     if not prefix.isalnum():
         raise ValueError("Rasa accepts only an alphanumeric Redis key prefix")
     url = urlparse(redis_url)
     return {
         "ACTION_ENDPOINT_URL": f"http://{LOOPBACK}:{action_port}/webhook",
+        "NLG_URL": nlg_url,
         "REDIS_HOST": url.hostname or LOOPBACK,
         "REDIS_PORT": str(url.port or 6379),
         "REDIS_DB": (url.path or "/0").lstrip("/") or "0",
@@ -127,6 +131,21 @@ def endpoint_environ(redis_url: str, action_port: int, tracker_ttl_s: int,
         "LOCK_KEY_PREFIX": prefix,
         "TRACKER_TTL_SECONDS": str(tracker_ttl_s),
     }
+
+
+def start_nlg(stack: Stack, env: dict[str, str], log: Path | None = None,
+              port: int | None = None) -> str:
+    """The NLG endpoint alone (``python -m backoffice.content``, gateway venv); returns its /nlg URL.
+
+    For test and benchmark stacks without a gateway; ``env`` gives REDIS_URL, GATEWAY_REDIS_PREFIX
+    and optionally CONTENT_DIR.
+    """
+    port = port or free_port()
+    full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    command = [str(GATEWAY_PYTHON), "-m", "backoffice.content", "--host", LOOPBACK, "--port", str(port)]
+    process = stack.add("nlg", _popen(command, full, log))
+    wait_http(f"http://{LOOPBACK}:{port}/healthz", 60, process)
+    return f"http://{LOOPBACK}:{port}/nlg"
 
 
 def start_action_server(stack: Stack, port: int, env: dict[str, str],

@@ -17,8 +17,17 @@ from aiohttp import web
 
 from backoffice import office_hours
 from backoffice.cases import CaseService
-from backoffice.console import auth_views, case_views, conversation_views, handoff_api, pages, user_views
+from backoffice.console import (
+    auth_views,
+    case_views,
+    conversation_views,
+    handoff_api,
+    pages,
+    topic_views,
+    user_views,
+)
 from backoffice.console.context import Clock, Console, ConsoleConfig, html_handler, utc_now
+from backoffice.content.store import ContentStore
 from backoffice.db import Database
 from backoffice.office_hours import OfficeHours
 from backoffice.unanswered import views as unanswered_views
@@ -37,7 +46,7 @@ def add_console(app: web.Application, config: ConsoleConfig, redis: aioredis.Red
     console = Console(config, database, cases, redis, hours, clock)
     for route in [*auth_views.routes(console), *case_views.routes(console),
                   *conversation_views.routes(console), *user_views.routes(console),
-                  *unanswered_views.routes(console, TopicFiles(config.content_dir),
+                  *unanswered_views.routes(console, TopicFiles(config.content_dir / "topics"),
                                            config.unanswered_retention_days)]:
         app.router.add_route(route.method, route.path, html_handler(route.handler))
     app.router.add_get("/console/static/console.css", _stylesheet)
@@ -64,9 +73,19 @@ def add_handoff_routes(app: web.Application, config: ConsoleConfig, redis: aiore
 
 
 def setup(app: web.Application, settings: Any, redis: aioredis.Redis, database: Database, cases: CaseService,
-          clock: Clock = utc_now) -> Console:
-    """Console and ``POST /api/v1/handoff`` with the configured office hours."""
+          clock: Clock = utc_now, content: ContentStore | None = None) -> Console:
+    """Console and ``POST /api/v1/handoff`` with the configured office hours; topic pages with ``content``."""
     config = ConsoleConfig.from_settings(settings)
     hours = office_hours.load().office()
     add_handoff_routes(app, config, redis, hours, clock)
-    return add_console(app, config, redis, database, cases, hours, clock)
+    console = add_console(app, config, redis, database, cases, hours, clock)
+    if content is not None:
+        add_topic_routes(app, console, content, settings)
+    return console
+
+
+def add_topic_routes(app: web.Application, console: Console, content: ContentStore, settings: Any) -> None:
+    """The editors' pages (topics, answer editing, review), see ``topic_views``."""
+    editor = topic_views.TopicEditor(console, content, topic_views.EditorConfig.from_settings(settings))
+    for route in topic_views.routes(editor):
+        app.router.add_route(route.method, route.path, html_handler(route.handler))

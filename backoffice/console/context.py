@@ -61,7 +61,7 @@ class ConsoleConfig:
     handoff_ttl_s: int = 24 * 3600  # the gateway's HANDOFF_TTL_S
     login_limit: int = 5
     login_window_s: int = 900
-    content_dir: Path = Path(__file__).resolve().parents[2] / "nlu_data" / "topics"  # CONTENT_DIR
+    content_dir: Path = Path(__file__).resolve().parents[2] / "nlu_data"  # CONTENT_DIR
     unanswered_retention_days: int = 90  # UNANSWERED_RETENTION_DAYS, shown on the page
 
     @classmethod

@@ -135,7 +135,9 @@ async def start_console(rdb, prefix, engine, clock) -> AsyncIterator[Callable[..
     notifiers: list[GatewayNotifier] = []
 
     async def start(notify_url: str = "http://127.0.0.1:9", database: Engine | None = None,
+                    extend: Callable[[web.Application, Console], None] | None = None,
                     **config: Any) -> ConsoleServer:
+        """``extend``: adds further routes (e.g. the editors' pages) before the app starts."""
         app = web.Application()
         settings = ConsoleConfig(redis_prefix=prefix, case_service_token=TOKEN, notify_url=notify_url,
                                  **config)
@@ -148,6 +150,8 @@ async def start_console(rdb, prefix, engine, clock) -> AsyncIterator[Callable[..
         hours = load_hours().office()
         add_handoff_routes(app, settings, rdb, hours, clock)
         console = add_console(app, settings, rdb, data, cases, hours, clock)
+        if extend is not None:
+            extend(app, console)
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

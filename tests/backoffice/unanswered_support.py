@@ -46,10 +46,11 @@ async def staff_side(rdb, prefix, clock, tmp_path) -> AsyncIterator[Callable[[st
     started: list[tuple[web.AppRunner, Staff]] = []
 
     async def start(url: str) -> Staff:
-        content = tmp_path / "topics"
-        shutil.copytree(TOPICS, content)
+        root = tmp_path / "nlu_data"
+        shutil.copytree(TOPICS.parent, root)
+        content = root / "topics"
         app = web.Application()
-        setup(app, make_settings(url, prefix, content_dir=content), rdb, clock)
+        setup(app, make_settings(url, prefix, content_dir=root), rdb, clock)
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -51,7 +51,9 @@ def real_core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealCore]:
     try:
         action_port, rasa_port = st.free_port(), st.free_port()
         token = secrets.token_urlsafe(16)
-        env = st.endpoint_environ(REDIS_URL, action_port, 3600, prefix=prefix)
+        nlg_url = st.start_nlg(processes, {"REDIS_URL": REDIS_URL, "GATEWAY_REDIS_PREFIX": prefix},
+                               tmp / "nlg.log")
+        env = st.endpoint_environ(REDIS_URL, action_port, 3600, nlg_url, prefix=prefix)
         st.start_action_server(processes, action_port, env, tmp / "actions.log")
         st.start_rasa(processes, _model(), rasa_port, token, env, tmp / "rasa.log")
         yield RealCore(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",

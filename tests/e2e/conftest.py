@@ -116,7 +116,9 @@ def core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DialogueCore]:
         prefix = f"test{uuid.uuid4().hex[:8]}"
         action_port, rasa_port = st.free_port(), st.free_port()
         token = secrets.token_urlsafe(16)
-        env = st.endpoint_environ(redis_url, action_port, 3600, prefix=prefix)
+        nlg_url = st.start_nlg(processes, {"REDIS_URL": redis_url, "GATEWAY_REDIS_PREFIX": prefix},
+                               tmp / "nlg.log")
+        env = st.endpoint_environ(redis_url, action_port, 3600, nlg_url, prefix=prefix)
         env["CONTENT_IS_EXAMPLE"] = "true"
         service, service_error = None, ""
         try:  # tests without forms still run when the case service cannot start

@@ -58,7 +58,8 @@ async def _housekeeping(service: CaseService, appointments: Appointments) -> Non
 
 
 # Settings the gateway and the staff side share: the gateway's values win when it composes both.
-SHARED = ("case_service_token", "database_url", "gateway_redis_prefix", "redis_url", "handoff_max_wait_s")
+SHARED = ("case_service_token", "database_url", "gateway_redis_prefix", "redis_url", "handoff_max_wait_s",
+          "analytics_retention_days")
 
 
 def own_settings(given: object | None) -> Settings:

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     booking_horizon_days: int = Field(28, ge=1, le=365)
     reminder_interval_s: float = Field(300.0, gt=0)
     media_ttl_h: int = Field(24, ge=1)
+    analytics_retention_days: int = Field(400, ge=1, le=3650)  # the gateway's: handoff counts expire with it
 
     @field_validator("gateway_notify_url")
     @classmethod

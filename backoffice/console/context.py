@@ -60,6 +60,7 @@ class ConsoleConfig:
     handoff_ttl_s: int = 24 * 3600  # the gateway's HANDOFF_TTL_S
     login_limit: int = 5
     login_window_s: int = 900
+    analytics_retention_days: int = 400  # the gateway's ANALYTICS_RETENTION_DAYS
 
     @classmethod
     def from_settings(cls, settings: Any) -> ConsoleConfig:
@@ -76,7 +77,8 @@ class ConsoleConfig:
                    session_ttl_s=int(get("console_session_ttl_s", 8 * 3600)),
                    secure_cookies=str(get("public_base_url", "")).startswith("https://"),
                    overdue_after_h=float(get("case_overdue_after_h", 72)),
-                   handoff_ttl_s=int(get("handoff_ttl_s", 24 * 3600)))
+                   handoff_ttl_s=int(get("handoff_ttl_s", 24 * 3600)),
+                   analytics_retention_days=int(get("analytics_retention_days", 400)))
 
 
 class Stop(Exception):

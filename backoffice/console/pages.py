@@ -68,7 +68,10 @@ def nav(user: User | None, csrf: str | None) -> str:
     if user is None or csrf is None:
         return ""
     links = ['<li><a href="/console/">Übersicht</a></li>']
-    if "admin" in user.roles.split(","):
+    roles = user.roles.split(",")
+    if "editor" in roles or "admin" in roles:
+        links.append('<li><a href="/console/analytics">Auswertung</a></li>')
+    if "admin" in roles:
         links.append('<li><a href="/console/users">Konten</a></li>')
     return (f'<nav aria-label="Hauptnavigation"><ul>{"".join(links)}</ul></nav>'
             f'<p>Angemeldet als {e(user.display_name)}</p>'

@@ -16,7 +16,7 @@ from playwright.async_api import Browser, expect
 from backoffice import db
 from channels.app import create_app, create_internal_app
 from tests.backoffice.console_support import PASSWORD, add_user
-from tests.channels.browser.conftest import SECRET, open_chat, say, watch
+from tests.channels.browser.conftest import SECRET, axe_violations, open_chat, say, watch
 from tests.channels.browser.live_gateway import settled, stop_robustly
 from tests.channels.conftest import free_port
 
@@ -50,7 +50,9 @@ async def stack(real_core, make_settings, tmp_path, monkeypatch) -> AsyncIterato
 
 
 async def test_a_yes_in_the_web_chat_appears_on_the_analytics_page(stack, browser: Browser) -> None:
-    citizen = await (await browser.new_context(locale="de-DE")).new_page()
+    # axe is injected as a script, so the citizen's page bypasses the CSP (the widget's CSP has its own
+    # tests); the console's page below does not, and must show no violation
+    citizen = await (await browser.new_context(locale="de-DE", bypass_csp=True)).new_page()
     problems = watch(citizen)
     await citizen.goto(stack["site"])
     await open_chat(citizen)
@@ -66,6 +68,7 @@ async def test_a_yes_in_the_web_chat_appears_on_the_analytics_page(stack, browse
     thanks = citizen.get_by_role("log").locator(".mkc-msg-bot").filter(has_text="Danke für Ihre Rückmeldung")
     await expect(thanks).to_have_count(1, timeout=30_000)
     assert problems == []
+    assert await axe_violations(citizen) == []  # the small buttons too
 
     editor = await (await browser.new_context(locale="de-DE")).new_page()
     console_problems = watch(editor)
@@ -85,3 +88,8 @@ async def test_a_yes_in_the_web_chat_appears_on_the_analytics_page(stack, browse
     # no CSP violation, no script error; the console has no favicon (the browser asks anyway)
     assert [url for url in failed if not url.endswith("/favicon.ico")] == []
     assert [p for p in console_problems if not p.startswith("Failed to load resource")] == []
+    checker = await (await browser.new_context(locale="de-DE", bypass_csp=True)).new_page()
+    await checker.context.add_cookies(await editor.context.cookies())
+    await checker.goto(editor.url)
+    await expect(checker.get_by_role("img", name="War das hilfreich?")).to_be_visible()
+    assert await axe_violations(checker) == []  # charts, tables, date form

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -72,3 +73,30 @@ async def test_a_range_must_be_sensible(rdb, prefix) -> None:
         await analytics.read(rdb, Keys(prefix), DAY - timedelta(days=analytics.MAX_DAYS), DAY)
     empty = await analytics.read(rdb, Keys(prefix), DAY, DAY)
     assert empty.topics == {} and empty.votes == {} and empty.per_day[0].messages == {}
+
+
+async def test_the_worker_counts_messages_conversations_fallbacks_topics(make_settings, start_gateway, http,
+                                                                       sink, core, rdb, prefix) -> None:
+    def reply(body: dict) -> list[dict]:
+        if "Auto" in body["text"]:
+            return [{"text": "Zulassungsstelle."}, {"custom": {"feedback": {"topic": "kfz_zulassung"}}}]
+        return [{"text": "Das habe ich nicht verstanden."}]
+
+    core.responder = reply
+    gateway = await start_gateway(make_settings())
+    await gateway.send(http, user="a", id="a1", text="Wie melde ich mein Auto an?")
+    await sink.wait_for(lambda: len(sink.deliveries) == 2)
+    core.intent = "nlu_fallback"
+    await gateway.send(http, user="a", id="a2", text="blub")
+    await gateway.send(http, user="b", id="b1", text="blub")
+    await sink.wait_for(lambda: len(sink.deliveries) == 4)
+    keys, day = Keys(prefix), local_day()
+    for _ in range(50):  # counted just after the commit that delivers
+        if await rdb.hget(keys.stats(day, "turns"), "test") == "3":
+            break
+        await asyncio.sleep(0.05)
+    assert await rdb.hgetall(keys.stats(day, "msgs")) == {"test": "3"}
+    assert await rdb.pfcount(keys.stats(day, "conv:test")) == 2
+    assert await rdb.hgetall(keys.stats(day, "turns")) == {"test": "3"}
+    assert await rdb.hgetall(keys.stats(day, "fallback")) == {"test": "2"}
+    assert await rdb.hgetall(keys.stats(day, "topics")) == {"kfz_zulassung": "1"}

@@ -97,6 +97,12 @@ class _TopicRouting:
         return events
 
 
+def offer_feedback(dispatcher: CollectingDispatcher, topic: content.Topic) -> None:
+    """Ask "War das hilfreich?" about this answer. Channel-neutral: the gateway puts it after the
+    turn's answer and each channel shows it its own way (none on SMS, where it costs a segment)."""
+    dispatcher.utter_message(json_message={"feedback": {"topic": topic.id}})
+
+
 def _ask_town(topic: content.Topic) -> list[EventType]:
     return [SlotSet("pending_topic", topic.id), FollowupAction("town_form")]
 
@@ -114,7 +120,10 @@ class ActionFaqContext(_TopicRouting, Action):
         if topic is None:
             return []
         events = self._context(topic, dispatcher, tracker, allow_asking=True)
-        return _ask_town(topic) if events is None else events
+        if events is None:
+            return _ask_town(topic)
+        offer_feedback(dispatcher, topic)  # utter_faq follows this action; the gateway moves it after
+        return events
 
 
 class ActionAnswerTopic(_TopicRouting, Action):
@@ -136,6 +145,7 @@ class ActionAnswerTopic(_TopicRouting, Action):
         if events is None:
             return _ask_town(topic)
         dispatcher.utter_message(response=f"utter_{RETRIEVAL_INTENT}/{topic.id}")
+        offer_feedback(dispatcher, topic)
         return events
 
 

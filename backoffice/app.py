@@ -68,7 +68,8 @@ async def _housekeeping(service: CaseService, appointments: Appointments) -> Non
 
 # Settings the gateway and the staff side share: the gateway's values win when it composes both.
 SHARED = ("case_service_token", "database_url", "gateway_redis_prefix", "redis_url", "handoff_max_wait_s",
-          "sms_segment_budget")
+          "sms_segment_budget",
+          "analytics_retention_days")
 
 
 def own_settings(given: object | None) -> Settings:

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     content_four_eyes: bool = False  # True: an editor's change waits for a reviewer's approval
     content_review_after_days: int = Field(365, ge=1)  # topics reviewed longer ago are flagged
     sms_segment_budget: int = Field(3, ge=1, le=10)  # the gateway's SMS budget, for the console preview
+    analytics_retention_days: int = Field(400, ge=1, le=3650)  # the gateway's: handoff counts expire with it
 
     @field_validator("gateway_notify_url")
     @classmethod

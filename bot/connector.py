@@ -16,7 +16,10 @@ Request:  POST /webhooks/gateway/webhook
           {"sender": str, "message_id": str, "channel": str, "text": str,
            "metadata": {...}}
 Response: {"messages": [...], "replayed": bool, "language": str | null,
-           "user_language": str | null}
+           "user_language": str | null, "intent": str | null}
+
+``intent`` is NLU's intent for this message (for the gateway's fallback
+rate; no text, no confidence).
 """
 
 from __future__ import annotations
@@ -88,6 +91,14 @@ def responses_after(events: list[Any], message_id: str) -> list[dict[str, Any]] 
         elif found and isinstance(event, BotUttered):
             replies.append(bot_event_to_message(event))
     return replies if found else None
+
+
+def intent_of(events: list[Any], message_id: str) -> str | None:
+    """The intent NLU gave the user event with ``message_id`` (the gateway counts fallbacks)."""
+    for event in reversed(events):
+        if isinstance(event, UserUttered) and event.message_id == message_id:
+            return (event.intent or {}).get("name")
+    return None
 
 
 def _bad_request(reason: str) -> HTTPResponse:
@@ -173,7 +184,8 @@ class GatewayInput(InputChannel):
                     earlier = responses_after(list(tracker.events), message_id)
                     if earlier is not None:
                         return response.json(
-                            {"messages": earlier, "replayed": True, **_languages(tracker)}
+                            {"messages": earlier, "replayed": True, **_languages(tracker),
+                             "intent": intent_of(list(tracker.events), message_id)}
                         )
                 collector = _COLLECTORS[channel]()
                 await on_new_message(
@@ -190,8 +202,10 @@ class GatewayInput(InputChannel):
             messages = [
                 {k: v for k, v in m.items() if k != "recipient_id"} for m in collector.messages
             ]
+            events = list(tracker.events) if tracker is not None else []
             return response.json(
-                {"messages": messages, "replayed": False, **_languages(tracker)}
+                {"messages": messages, "replayed": False, **_languages(tracker),
+                 "intent": intent_of(events, message_id)}
             )
 
         return hook

@@ -38,6 +38,7 @@ from typing import Any
 import aiohttp
 import redis.asyncio as aioredis
 
+from channels import feedback
 from channels.errors import DialogueRejected, DialogueUnavailable
 from channels.keys import Keys
 from channels.messages import Buttons, Channel, InboundMessage, Response, responses_from_connector
@@ -73,6 +74,8 @@ class Offers:
         """Store the payloads of ``responses``. The numbered menu is always the last turn's
         (numbering runs on across its buttons); a turn without buttons clears it."""
         payloads = [b.payload for r in responses if isinstance(r, Buttons) for b in r.buttons]
+        if not numbered:  # the feedback buttons exist only where there are buttons
+            payloads += feedback.payloads(responses)
         if not payloads and not numbered:
             return
         offered, menu = self._keys.offered(conversation), self._keys.menu(conversation)
@@ -127,6 +130,7 @@ class TurnReply:
     replayed: bool
     language: str | None
     user_language: str | None
+    intent: str | None = None  # what NLU made of the message (analytics: fallback rate)
 
 
 def _optional_str(value: object) -> str | None:
@@ -177,6 +181,7 @@ class DialogueClient:
             replayed=bool(data.get("replayed")),
             language=_optional_str(data.get("language")),
             user_language=_optional_str(data.get("user_language")),
+            intent=_optional_str(data.get("intent")),
         )
 
     async def turn_with_retries(

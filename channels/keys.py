@@ -8,6 +8,7 @@ Ids inside keys are pseudonymous hex ids, never phone numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from channels.messages import Channel
 
@@ -95,6 +96,14 @@ class Keys:
     @property
     def handoff_watch_lease(self) -> str:
         return f"{self.prefix}:lease:handoff-watch"
+
+    # answers' feedback and daily aggregates (channels/feedback.py, channels/analytics.py)
+    def voted(self, conversation: str, answer: str) -> str:
+        """Marker: this conversation has voted on this answer (one vote per answer shown)."""
+        return f"{self.prefix}:voted:{conversation}:{answer}"
+
+    def stats(self, day: date, name: str) -> str:
+        return f"{self.prefix}:stats:{day.isoformat()}:{name}"
 
     # adapters
     def rate(self, name: str) -> str:

@@ -133,6 +133,8 @@ class Settings(BaseSettings):
     gateway_lease_ttl_ms: int = Field(15_000, ge=300, le=600_000)
     gateway_dedupe_ttl_s: int = Field(3 * 24 * 3600, ge=60)
     gateway_offer_ttl_s: int = Field(30 * 24 * 3600, ge=60)
+    # daily usage aggregates and helpfulness votes (channels/analytics.py): kept this many days
+    analytics_retention_days: int = Field(400, ge=1, le=3650)
 
     # --- dialogue core client ---
     rasa_timeout_s: float = Field(30.0, gt=0)

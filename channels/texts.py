@@ -40,3 +40,31 @@ def pick(texts: dict[str, str], language: str | None) -> str:
     """The text in ``language`` ("de-DE" counts as "de"), else German."""
     code = (language or "de").lower().replace("_", "-").split("-")[0]
     return texts.get(code, texts["de"])
+
+
+# "War das hilfreich?" after an answer (channels/feedback.py); keyed by the answer's language.
+FEEDBACK_QUESTION: dict[str, str] = {
+    "de": "War das hilfreich?",
+    "en": "Was this helpful?",
+    "ls": "Hat Ihnen die Antwort geholfen?",
+}
+FEEDBACK_YES: dict[str, str] = {"de": "Ja", "en": "Yes", "ls": "Ja"}
+FEEDBACK_NO: dict[str, str] = {"de": "Nein", "en": "No", "ls": "Nein"}
+FEEDBACK_THANKS_YES: dict[str, str] = {
+    "de": "Danke für Ihre Rückmeldung! Sie hilft uns, die Antworten gut zu halten.",
+    "en": "Thank you for your feedback! It helps us keep our answers good.",
+    "ls": "Danke für Ihre Antwort! So wissen wir: Die Antwort ist gut.",
+}
+FEEDBACK_THANKS_NO: dict[str, str] = {
+    "de": "Danke für Ihre Rückmeldung! Wir verbessern die Antwort. Sie können Ihre Frage auch gern "
+          "mit anderen Worten stellen.",
+    "en": "Thank you for your feedback! We will improve the answer. You are welcome to ask your "
+          "question in other words.",
+    "ls": "Danke für Ihre Antwort! Wir machen die Antwort besser. Sie können Ihre Frage auch "
+          "mit anderen Wörtern schreiben.",
+}
+FEEDBACK_ALREADY: dict[str, str] = {
+    "de": "Ihre Rückmeldung zu dieser Antwort haben wir schon erhalten. Vielen Dank!",
+    "en": "We have already received your feedback on this answer. Thank you!",
+    "ls": "Sie haben schon geantwortet. Danke!",
+}

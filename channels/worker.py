@@ -38,8 +38,9 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from channels import outbox, streams, texts
+from channels import feedback, outbox, streams, texts
 from channels.adapter import ChannelAdapter, RenderContext
+from channels.analytics import Counters
 from channels.dialogue import DialogueClient, Offers, TurnRequest
 from channels.errors import DialogueRejected, DialogueUnavailable, describe
 from channels.handoff import Handoffs
@@ -70,6 +71,8 @@ class Worker:
         self._metrics = metrics
         self._consumer = consumer
         self._handoff = HandoffGate(Handoffs(redis, keys, settings.handoff_ttl_s), offers)
+        self._counters = Counters(redis, keys, settings.analytics_retention_days)
+        self._votes = feedback.Votes(redis, keys, self._counters, settings.gateway_offer_ttl_s)
 
     def jobs(self) -> list[Job]:
         return [Job(f"partition {p}", self._keys.partition_lease(p),
@@ -112,6 +115,8 @@ class Worker:
             await self._commit(handle, partition, entry_id, None, [], reason, fields)
             return
         try:
+            if await self._feedback_turn(partition, handle, entry_id, fields, queued, adapter):
+                return
             if await self._handoff_turn(partition, handle, entry_id, fields, queued, adapter):
                 return
             await self._turn(partition, handle, entry_id, fields, queued, adapter)
@@ -129,6 +134,7 @@ class Worker:
         numbered = not adapter.capabilities.buttons
         dead_reason = ""
         language: str | None = None
+        intent: str | None = None
         replayed = False
         try:
             text = await self._offers.core_text(conversation, message, numbered)
@@ -136,12 +142,12 @@ class Worker:
                                   self._metadata(message, adapter))
             on_delay = functools.partial(self._on_delay, partition, entry_id, queued)
             reply = await self._dialogue.turn_with_retries(request, on_delay)
-            responses: list[Response] = list(reply.responses)
+            responses = feedback.stamp(reply.responses, queued.message_id, reply.language)
             language = reply.user_language or reply.language
-            replayed = reply.replayed
+            replayed, intent = reply.replayed, reply.intent
         except DialogueRejected as exc:
             dead_reason = exc.reason
-            responses = [Text(texts.pick(texts.NOT_PROCESSED, await self._language(queued)))]
+            responses: list[Response] = [Text(texts.pick(texts.NOT_PROCESSED, await self._language(queued)))]
         except DialogueUnavailable as exc:  # only after RASA_GIVE_UP_AFTER_S
             dead_reason = exc.reason
             responses = [Text(texts.pick(texts.GAVE_UP, await self._language(queued)))]
@@ -156,6 +162,8 @@ class Worker:
             if language:
                 pipe.set(self._keys.language(conversation), language, ex=self._settings.gateway_offer_ttl_s)
             await pipe.execute()
+        await self._counters.turn(message.channel, conversation, intent, feedback.topics(responses),
+                                  answered_by_core=not dead_reason)
         self._metrics.turn_seconds.observe(time.monotonic() - started)
         log.info("answered mid=%s conv=%s partition=%d items=%d new=%d%s", queued.message_id, conversation,
                  partition, len(items), added, " (replayed)" if replayed else "")
@@ -172,7 +180,25 @@ class Worker:
         items = [Outbound(message.channel, message.channel_user_id, queued.conversation_id, queued.message_id,
                           f"h{index}", body) for index, body in enumerate(bodies)]
         await self._commit(handle, partition, entry_id, message.channel, items, "", fields)
+        await self._counters.turn(message.channel, queued.conversation_id, None, (), answered_by_core=False)
         log.info("handoff mid=%s conv=%s items=%d", queued.message_id, queued.conversation_id, len(items))
+        return True
+
+    async def _feedback_turn(self, partition: int, handle: LeaseHandle, entry_id: str,
+                             fields: dict[str, str], queued: QueuedMessage, adapter: ChannelAdapter) -> bool:
+        """A pressed "War das hilfreich?" button the bot offered: count it once, thank, no Rasa turn."""
+        conversation, message = queued.conversation_id, queued.message
+        press = feedback.parse(message.payload)
+        if press is None or not await self._offers.is_offered(conversation, message.payload or ""):
+            return False
+        counted = await self._votes.record(conversation, press)
+        bodies = adapter.render([Text(feedback.thanks(press, counted))],
+                                RenderContext(conversation, press.offer.language))
+        items = [Outbound(message.channel, message.channel_user_id, conversation, queued.message_id,
+                          f"f{index}", body) for index, body in enumerate(bodies)]
+        await self._commit(handle, partition, entry_id, message.channel, items, "", fields)
+        await self._counters.turn(message.channel, conversation, None, (), answered_by_core=False)
+        log.info("feedback mid=%s conv=%s counted=%s", queued.message_id, conversation, counted)
         return True
 
     @staticmethod

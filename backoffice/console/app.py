@@ -18,6 +18,7 @@ from aiohttp import web
 from backoffice import office_hours
 from backoffice.cases import CaseService
 from backoffice.console import (
+    analytics_views,
     auth_views,
     case_views,
     conversation_views,
@@ -32,6 +33,7 @@ from backoffice.db import Database
 from backoffice.office_hours import OfficeHours
 from backoffice.unanswered import views as unanswered_views
 from backoffice.unanswered.topic_files import TopicFiles
+from channels.analytics import Counters
 from channels.handoff import Handoffs
 from channels.keys import Keys
 
@@ -47,7 +49,8 @@ def add_console(app: web.Application, config: ConsoleConfig, redis: aioredis.Red
     for route in [*auth_views.routes(console), *case_views.routes(console),
                   *conversation_views.routes(console), *user_views.routes(console),
                   *unanswered_views.routes(console, TopicFiles(config.content_dir / "topics"),
-                                           config.unanswered_retention_days)]:
+                                           config.unanswered_retention_days),
+                  *analytics_views.routes(console)]:
         app.router.add_route(route.method, route.path, html_handler(route.handler))
     app.router.add_get("/console/static/console.css", _stylesheet)
     app.router.add_get("/console", _to_console)
@@ -68,8 +71,11 @@ async def _to_console(request: web.Request) -> web.Response:
 
 def add_handoff_routes(app: web.Application, config: ConsoleConfig, redis: aioredis.Redis,
                        hours: OfficeHours, clock: Clock = utc_now) -> None:
-    handoffs = Handoffs(redis, Keys(config.redis_prefix), config.handoff_ttl_s)
-    app.router.add_routes(handoff_api.handoff_routes(handoffs, hours, config.case_service_token, clock))
+    keys = Keys(config.redis_prefix)
+    handoffs = Handoffs(redis, keys, config.handoff_ttl_s)
+    counters = Counters(redis, keys, config.analytics_retention_days)
+    app.router.add_routes(handoff_api.handoff_routes(handoffs, hours, config.case_service_token, counters,
+                                                     clock))
 
 
 def setup(app: web.Application, settings: Any, redis: aioredis.Redis, database: Database, cases: CaseService,

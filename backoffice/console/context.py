@@ -63,6 +63,7 @@ class ConsoleConfig:
     login_window_s: int = 900
     content_dir: Path = Path(__file__).resolve().parents[2] / "nlu_data"  # CONTENT_DIR
     unanswered_retention_days: int = 90  # UNANSWERED_RETENTION_DAYS, shown on the page
+    analytics_retention_days: int = 400  # the gateway's ANALYTICS_RETENTION_DAYS
 
     @classmethod
     def from_settings(cls, settings: Any) -> ConsoleConfig:
@@ -81,7 +82,8 @@ class ConsoleConfig:
                    overdue_after_h=float(get("case_overdue_after_h", 72)),
                    handoff_ttl_s=int(get("handoff_ttl_s", 24 * 3600)),
                    content_dir=Path(get("content_dir", cls.content_dir)),
-                   unanswered_retention_days=int(get("unanswered_retention_days", 90)))
+                   unanswered_retention_days=int(get("unanswered_retention_days", 90)),
+                   analytics_retention_days=int(get("analytics_retention_days", 400)))
 
 
 class Stop(Exception):

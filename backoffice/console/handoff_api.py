@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from backoffice.office_hours import OfficeHours
+from channels.analytics import Counters, local_day
 from channels.handoff import Handoffs, Reason
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def _problem(body: Any) -> str | None:
     return None
 
 
-def handoff_routes(handoffs: Handoffs, hours: OfficeHours, token: str | None,
+def handoff_routes(handoffs: Handoffs, hours: OfficeHours, token: str | None, counters: Counters,
                    clock: Clock = utc_now) -> list[web.RouteDef]:
     async def post_handoff(request: web.Request) -> web.Response:
         if not bearer_ok(request, token):
@@ -79,6 +80,7 @@ def handoff_routes(handoffs: Handoffs, hours: OfficeHours, token: str | None,
             return _error(400, problem)
         now = clock()
         conversation = body["conversation_id"]
+        await counters.handoff(body["channel"], conversation, local_day(now))  # asked for a person
         if not hours.is_open(now):
             upcoming = hours.next_open(now)
             log.info("handoff outside office hours conv=%s", conversation)

@@ -75,6 +75,8 @@ def nav(user: User | None, csrf: str | None) -> str:
         links.append('<li><a href="/console/reviews">Prüfungen</a></li>')
     if "editor" in roles:
         links.append('<li><a href="/console/unanswered">Unbeantwortete Fragen</a></li>')
+    if "editor" in roles or "admin" in roles:
+        links.append('<li><a href="/console/analytics">Auswertung</a></li>')
     if "admin" in roles:
         links.append('<li><a href="/console/users">Konten</a></li>')
     return (f'<nav aria-label="Hauptnavigation"><ul>{"".join(links)}</ul></nav>'

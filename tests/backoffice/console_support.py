@@ -111,10 +111,10 @@ def add_user(engine: Engine, username: str, roles: str = "staff", name: str | No
 
 def add_case(engine: Engine, reference: str, conversation: str, *, status: str = "received",
              created: datetime, last_action: datetime | None = None, language: str = "de",
-             routed_id: str = "strassen") -> None:
+             routed_id: str = "strassen", kind: str = "maengelmeldung") -> None:
     database = db.Database(engine)
     database.call(lambda s: s.add(Case(
-        reference=reference, idempotency_key=f"{conversation}:{reference}", kind="maengelmeldung",
+        reference=reference, idempotency_key=f"{conversation}:{reference}", kind=kind,
         status=status, conversation_id=conversation, channel="test", language=language, pin_hash="x",
         routed_kind="department", routed_id=routed_id,
         data={"category": "road_damage"}, description="Schlagloch vor Hausnummer 12",

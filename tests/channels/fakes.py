@@ -78,6 +78,7 @@ class FakeCore(_Server):
         self.delays: dict[str, float] = {}  # by message text
         self.status: int | None = None  # answer every request with this status instead
         self.language: str | None = "de"
+        self.intent: str | None = None  # NLU's intent, as the connector reports it
         self.requests: list[CoreRequest] = []  # requests that passed the checks
         self.attempts = 0  # every POST, refused ones included
         self.turns: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -129,7 +130,8 @@ class FakeCore(_Server):
 
     def _reply(self, messages: list[dict[str, Any]], replayed: bool) -> web.Response:
         return web.json_response({"messages": messages, "replayed": replayed,
-                                  "language": self.language, "user_language": self.language})
+                                  "language": self.language, "user_language": self.language,
+                                  "intent": self.intent})
 
 
 def _check(body: object) -> str | None:

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from channels import texts
 from channels.adapters.telegram.render import MAX_TEXT
+from channels.analytics import local_day
 from tests.channels.conftest import PSEUDONYM_KEY, Gateway
 from tests.channels.fake_telegram import (
     SECRET,
@@ -147,3 +149,32 @@ async def test_one_chat_gets_about_one_message_per_second_after_a_short_burst(ga
     assert [m.text for m in api.sent] == [f"Teil {n}" for n in range(1, 5)]
     assert times[2] - times[0] < 0.5  # a burst of three
     assert times[3] - times[0] >= 0.9  # then one per second
+
+
+# --- "War das hilfreich?" (channels/feedback.py) ---
+
+
+def _english_answer(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"custom": {"feedback": {"topic": "wohngeld"}}},  # the action adds it before the answer
+            {"text": "You apply for housing benefit at your town hall."}]
+
+
+async def test_the_question_comes_after_the_answer_and_a_press_counts_once(gateway, api, core, http, rdb,
+                                                                          prefix) -> None:
+    core.responder = _english_answer
+    core.language = "en"
+    citizen = Citizen(api, 4711)
+    assert await post_update(http, f"{gateway.url}/webhooks/telegram", citizen.text("housing benefit")) == 200
+    await api.wait_for(lambda: len(api.sent) == 2)
+    answer, question = api.sent
+    assert answer.text == "You apply for housing benefit at your town hall." and answer.reply_markup is None
+    assert question.text == "Was this helpful?"
+    assert [[b["text"] for b in row] for row in question.reply_markup["inline_keyboard"]] == [["Yes", "No"]]
+
+    for _ in range(2):  # the citizen taps "Yes" twice
+        assert await post_update(http, f"{gateway.url}/webhooks/telegram", citizen.press(question, 0)) == 200
+    await api.wait_for(lambda: len(api.sent) == 4)
+    assert [m.text for m in api.sent[2:]] == [texts.FEEDBACK_THANKS_YES["en"], texts.FEEDBACK_ALREADY["en"]]
+    await api.wait_for(lambda: len(api.calls_of("answerCallbackQuery")) == 2)  # no spinner left
+    assert await rdb.hgetall(f"{prefix}:stats:{local_day().isoformat()}:feedback") == {"wohngeld:yes": "1"}
+    assert len(core.requests) == 1

@@ -16,7 +16,11 @@ from tests.dialogue.conftest import make_tracker
 
 
 def _texts(dispatcher) -> list[str]:
-    return [m.get("text") or "" for m in dispatcher.messages]
+    return [m.get("text") or "" for m in dispatcher.messages if not m.get("custom")]
+
+
+def _feedback(dispatcher) -> list[dict]:
+    return [m["custom"]["feedback"] for m in dispatcher.messages if "feedback" in (m.get("custom") or {})]
 
 
 def _responses(dispatcher) -> list[str]:
@@ -27,7 +31,8 @@ async def test_kreis_topic_needs_no_town(dispatcher) -> None:
     tracker = make_tracker("Wie melde ich mein Auto an?", response_key="faq/kfz_zulassung")
     events = await ActionFaqContext().run(dispatcher, tracker, {})
     assert not any(e.get("event") == "followup" for e in events)
-    assert dispatcher.messages == []
+    # only "War das hilfreich?" for the answer that follows (the gateway shows it after the answer)
+    assert [m["custom"] for m in dispatcher.messages] == [{"feedback": {"topic": "kfz_zulassung"}}]
 
 
 async def test_gemeinde_topic_asks_for_the_town_first(dispatcher) -> None:
@@ -35,7 +40,7 @@ async def test_gemeinde_topic_asks_for_the_town_first(dispatcher) -> None:
     events = await ActionFaqContext().run(dispatcher, tracker, {})
     assert SlotSet("pending_topic", "personalausweis") in events
     assert FollowupAction("town_form") in events
-    assert dispatcher.messages == []
+    assert dispatcher.messages == []  # no answer yet, so no "War das hilfreich?"
 
 
 async def test_town_in_the_question_is_used_and_remembered(dispatcher) -> None:
@@ -92,12 +97,14 @@ async def test_answer_topic_from_button_entity(dispatcher) -> None:
                            entities=[{"entity": "topic", "value": "kfz_zulassung"}])
     await ActionAnswerTopic().run(dispatcher, tracker, {})
     assert _responses(dispatcher) == ["utter_faq/kfz_zulassung"]
+    assert dispatcher.messages[-1]["custom"] == {"feedback": {"topic": "kfz_zulassung"}}  # after it
 
 
 async def test_answer_topic_rejects_unknown_topic(dispatcher) -> None:
     tracker = make_tracker('/faq{"topic":"nope"}', entities=[{"entity": "topic", "value": "nope"}])
     await ActionAnswerTopic().run(dispatcher, tracker, {})
     assert _responses(dispatcher) == ["utter_default"]
+    assert _feedback(dispatcher) == []  # nothing answered, nothing to rate
 
 
 @pytest.mark.parametrize(

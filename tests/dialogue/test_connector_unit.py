@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
-from bot.connector import bot_event_to_message, responses_after
+from bot.connector import bot_event_to_message, intent_of, responses_after
 
 
 def _events() -> list:
@@ -15,7 +15,7 @@ def _events() -> list:
         BotUttered("Hinweis"),
         SlotSet("language", "de"),
         ActionExecuted("action_listen"),
-        UserUttered("Danke", message_id="m2"),
+        UserUttered("Danke", intent={"name": "thanks", "confidence": 0.9}, message_id="m2"),
         BotUttered("Gern geschehen.\n"),
     ]
 
@@ -43,3 +43,11 @@ def test_turn_without_responses_is_an_empty_list_not_none() -> None:
 def test_custom_payloads_are_kept() -> None:
     event = BotUttered(None, data={"custom": {"location_request": True}})
     assert bot_event_to_message(event) == {"custom": {"location_request": True}}
+
+
+def test_intent_of_the_message_for_the_gateways_fallback_rate() -> None:
+    events = [*_events(), UserUttered("xyz", intent={"name": "nlu_fallback"}, message_id="m3")]
+    assert intent_of(events, "m2") == "thanks"
+    assert intent_of(events, "m3") == "nlu_fallback"
+    assert intent_of(events, "m1") is None  # parsed without an intent
+    assert intent_of(events, "m4") is None  # unknown message

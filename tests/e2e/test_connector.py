@@ -55,6 +55,9 @@ def test_replayed_message_id_returns_the_same_answer_without_a_second_turn(core)
     status, again = core.post(body)
     assert status == 200 and again["replayed"] is True
     assert again["messages"] == first["messages"]
+    assert first["intent"] == again["intent"] and first["intent"].split("/")[0] == "faq"  # NLU's intent
+    # the answer's "War das hilfreich?" offer travels as custom data
+    assert {"feedback": {"topic": "kfz_zulassung"}} in [m.get("custom") for m in first["messages"]]
     client = redis.Redis.from_url(core.redis_url)
     stored = client.get(f"{core.prefix}:tracker:{body['sender']}")
     assert stored is not None
@@ -104,3 +107,5 @@ def test_model_parse_reports_nlu_fallback_for_out_of_scope(core) -> None:
         parsed = json.loads(response.read())
     assert parsed["intent"]["name"] in ("nlu_fallback", "out_of_scope")
     assert "oos_scores" in parsed
+    status, reply = core.post(_body(text="Wie wird das Wetter morgen in Paris?"))
+    assert status == 200 and reply["intent"] in ("nlu_fallback", "out_of_scope")  # counted as not understood

@@ -121,8 +121,11 @@ def test_english_question_gets_english_answer(talk) -> None:
 def test_ukrainian_gets_notice_then_english_answer(talk) -> None:
     conversation = talk()
     messages = conversation.send(first_example("kfz_zulassung", "uk"))
-    assert messages[0]["text"].startswith("На жаль, відповіді українською")
-    assert answer("kfz_zulassung", "en") in messages[1]["text"]
+    texts = [m["text"] for m in messages if m.get("text")]
+    assert texts[0].startswith("На жаль, відповіді українською")
+    assert answer("kfz_zulassung", "en") in texts[1]
+    # "War das hilfreich?" for the answer (the gateway shows it after the answer, in English)
+    assert [m["custom"] for m in messages if m.get("custom")] == [{"feedback": {"topic": "kfz_zulassung"}}]
     assert conversation.last["user_language"] == "uk"
 
 

@@ -43,8 +43,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from html import escape
 from typing import Any
 
+from channels import feedback
 from channels.adapters.telegram import texts
-from channels.messages import Buttons, Custom, Image, Link, Request, Response, Text, request_of
+from channels.messages import Button, Buttons, Custom, Image, Link, Request, Response, Text, request_of
 from channels.texts import pick
 
 MAX_TEXT = 4096
@@ -159,19 +160,32 @@ def _text_bodies(text: str) -> list[dict[str, Any]]:
     return [{"method": "sendMessage", "text": to_html(chunk)} for chunk in split_text(text)]
 
 
+def _with_keyboard(body: dict[str, Any], rows: Sequence[Sequence[Button]]) -> dict[str, Any]:
+    """``body`` with ``rows`` as its inline keyboard (and the long payloads to store)."""
+    keyboard: list[list[dict[str, str]]] = []
+    stored: dict[str, str] = {}
+    for row in rows:
+        keyboard.append([])
+        for button in row:
+            data, store = callback_data(button.payload)
+            keyboard[-1].append({"text": button.title, "callback_data": data})
+            if store:
+                stored[data] = button.payload
+    body["inline_keyboard"] = keyboard
+    if stored:
+        body["stored_callbacks"] = stored
+    return body
+
+
 def _buttons(response: Buttons, language: str | None) -> list[dict[str, Any]]:
     bodies = _text_bodies(response.text) or _text_bodies(pick(texts.CHOOSE, language))
-    rows: list[list[dict[str, str]]] = []
-    stored: dict[str, str] = {}
-    for button in response.buttons:
-        data, store = callback_data(button.payload)
-        rows.append([{"text": button.title, "callback_data": data}])
-        if store:
-            stored[data] = button.payload
-    bodies[-1]["inline_keyboard"] = rows
-    if stored:
-        bodies[-1]["stored_callbacks"] = stored
+    _with_keyboard(bodies[-1], [[button] for button in response.buttons])
     return bodies
+
+
+def _feedback(offer: feedback.Offer) -> dict[str, Any]:
+    """The question as its own short message with Ja / Nein side by side in one keyboard row."""
+    return _with_keyboard({"method": "sendMessage", "text": to_html(offer.question)}, [offer.buttons()])
 
 
 def _request(request: Request, data: Mapping[str, Any], bodies: list[dict[str, Any]],
@@ -225,8 +239,8 @@ def _runs(responses: Sequence[Response]) -> Iterator[Response | list[Link]]:
 
 
 def render(responses: Sequence[Response], language: str | None = None) -> list[dict[str, Any]]:
-    """The bodies for ``responses``, in order. Custom data other than a request is for other
-    channels (or later features) and is left out."""
+    """The bodies for ``responses``, in order. A feedback offer becomes "War das hilfreich?" with
+    two buttons; other custom data than a request is for other channels and is left out."""
     bodies: list[dict[str, Any]] = []
     for item in _runs(responses):
         match item:
@@ -238,6 +252,8 @@ def render(responses: Sequence[Response], language: str | None = None) -> list[d
                 bodies.extend(_buttons(item, language))
             case Image():
                 bodies.extend(_image(item))
+            case Custom() if (offer := feedback.offer_of(item)) is not None:
+                bodies.append(_feedback(offer))
             case Custom(data) if (request := request_of(item)) is not None:
                 bodies.extend(_request(request, data, bodies, language))
     return bodies

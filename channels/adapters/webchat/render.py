@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from channels import feedback
 from channels.adapter import RenderContext
 from channels.messages import Buttons, Custom, Image, Link, Response, Text, request_of
 
@@ -71,7 +72,9 @@ def render(responses: Sequence[Response], context: RenderContext) -> list[dict[s
 
     A request (``custom: {"request": "location" | "photo"}``) becomes
     ``{"kind": "request", "request": ...}``: the widget shows the matching
-    button. Other custom payloads have no web chat form and are left out; an
+    button. A feedback offer (``channels/feedback.py``) becomes a ``buttons`` body with
+    ``"feedback": true``: the question with two small buttons Ja / Nein. Other custom
+    payloads have no web chat form and are left out; an
     image or link that is not http(s) is left out too (``javascript:`` must
     never reach an href).
     """
@@ -87,6 +90,9 @@ def render(responses: Sequence[Response], context: RenderContext) -> list[dict[s
                 bodies.append(_texty("link", title, context, url=url))
             case Image(url, alt) if _safe_url(url):
                 bodies.append({"kind": "image", "url": url, "alt": alt or ""})
+            case Custom() if (offer := feedback.offer_of(response)) is not None:
+                choices = [{"title": b.title, "payload": b.payload} for b in offer.buttons()]
+                bodies.append(_texty("buttons", offer.question, context, buttons=choices, feedback=True))
             case Custom() if (request := request_of(response)) is not None:
                 bodies.append({"kind": "request", "request": request.value})
             case Custom() | Link() | Image():

@@ -113,6 +113,17 @@ async def open_chat(page: Page) -> None:
     await page.get_by_role("textbox").wait_for()
 
 
+async def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Serious and critical WCAG 2.1 AA findings of axe-core on ``page`` (its context must bypass CSP:
+    axe is injected as a script)."""
+    assert AXE.exists(), f"{AXE} is missing: run `npm ci` in the repository root"
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
 async def say(page: Page, text: str) -> None:
     box = page.get_by_role("textbox")
     await box.fill(text)

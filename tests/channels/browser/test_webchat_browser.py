@@ -7,7 +7,7 @@ import re
 
 from playwright.async_api import Browser, Page, expect
 
-from tests.channels.browser.conftest import AXE, Site, open_chat, say, watch
+from tests.channels.browser.conftest import Site, axe_violations, open_chat, say, watch
 
 expect.set_options(timeout=10_000)
 
@@ -214,22 +214,13 @@ async def test_no_horizontal_scrolling_at_320_360_and_400_percent_zoom(site: Sit
 
 
 async def test_axe_finds_no_serious_violations(site: Site, browser: Browser) -> None:
-    assert AXE.exists(), f"{AXE} is missing: run `npm ci` in the repository root"
     # The page's CSP forbids inline scripts, and that is how axe gets injected: bypass it for axe only.
     page = await new_page(browser, bypass_csp=True, viewport={"width": 1280, "height": 900})
     await page.goto(site.url)
     await open_chat(page)
     await say(page, "Wie melde ich mein Auto an?")
     await expect(log_of(page).get_by_role("button", name="Ja")).to_be_visible()
-
-    async def violations() -> list[dict[str, object]]:
-        await page.add_script_tag(path=str(AXE))
-        result = await page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
-            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
-        return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
-                for v in result["violations"] if v["impact"] in ("serious", "critical")]
-
-    assert await violations() == []
+    assert await axe_violations(page) == []
     await page.goto(f"{site.url}/barrierefreiheit.html")
     await expect(page.get_by_role("heading", name="Barriere melden: Feedback und Kontakt")).to_be_visible()
-    assert await violations() == []
+    assert await axe_violations(page) == []

@@ -354,6 +354,8 @@
         group.appendChild(button);
       });
       node.appendChild(group);
+      // "War das hilfreich?" (a feedback offer): the same buttons, smaller
+      if (body.feedback === true) { node.classList.add('mkc-feedback'); }
     } else if (kind === 'link') {
       var href = safeUrl(body.url);
       if (!href) { return null; }

@@ -9,6 +9,7 @@ epoch counter) are shown while training.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ def train(nlu_data: list[str], out: Path, tag: str) -> Path:
     name = f"{tag}-{fingerprint(inputs)}"
     model = out / f"{name}.tar.gz"
     if model.exists():
-        print(f"[train] model for these inputs exists: {model.relative_to(ROOT)}", flush=True)
+        print(f"[train] model for these inputs exists: {os.path.relpath(model, ROOT)}", flush=True)
         return model
     out.mkdir(parents=True, exist_ok=True)
     print(f"[train] training {name} (a few minutes)", flush=True)

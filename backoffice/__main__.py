@@ -14,6 +14,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from backoffice.app import setup
 from backoffice.settings import load
+from channels import security
 
 
 class AccessLogger(AbstractAccessLogger):
@@ -29,6 +30,7 @@ def build(settings_redis_url: str | None = None) -> web.Application:
                                     socket_connect_timeout=5)
     app = web.Application()
     setup(app, settings, redis)
+    security.install(app)
 
     async def close_redis(app: web.Application) -> None:
         await redis.aclose()

@@ -80,7 +80,7 @@ async def _say(ws: aiohttp.ClientWebSocketResponse, token: str, cmid: str) -> st
     await ws.send_json({"type": "message", "token": token, "cmid": cmid, "text": "Hallo"})
     while True:
         frame = json.loads((await ws.receive(timeout=5)).data)
-        if frame.get("cmid") == cmid:
+        if frame.get("cmid") == cmid and frame["type"] in ("ack", "error"):
             return "ack" if frame["type"] == "ack" else str(frame["code"])
 
 

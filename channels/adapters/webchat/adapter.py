@@ -127,7 +127,7 @@ class WebChat:
         try:
             token = json.loads(request.body).get("token")
             self.tokens.verify(token)
-        except (ValueError, AttributeError, InvalidToken) as exc:
+        except (ValueError, AttributeError, RecursionError, InvalidToken) as exc:
             raise Unauthenticated("missing or invalid session token") from exc
 
     def parse_frame(self, request: WebhookRequest) -> tuple[ChatMessage, InboundMessage]:

@@ -90,7 +90,7 @@ class Offers:
 
     async def menu_choice(self, conversation: str, text: str) -> str | None:
         choice = text.strip().rstrip(".)")
-        if not choice.isascii() or not choice.isdigit() or len(choice) > 2 or not 0 < int(choice):
+        if not choice.isascii() or not choice.isdigit() or len(choice) > 2 or int(choice) < 1:
             return None
         return await self._redis.lindex(self._keys.menu(conversation), int(choice) - 1)
 

@@ -4,7 +4,8 @@
 holds for every logger and handler of the process - ours, aiohttp's,
 Sanic's and Rasa's - however they are configured later (Rasa and Sanic
 reconfigure logging after start-up; a handler filter would be lost).
-``configure(level)`` is the one logging set-up of our processes.
+``configure(level)`` is the one logging set-up of our processes. aiohttp's
+report of a malformed request becomes one line without the request's bytes.
 
 Masked: e-mail addresses, phone numbers and other runs of six or more
 digits (Telegram user and chat ids, Unix times in ids), case reference
@@ -54,6 +55,20 @@ def mask_record(record: logging.LogRecord) -> None:
         record.stack_info = mask(record.stack_info)
 
 
+class ClientErrorFilter(logging.Filter):
+    """aiohttp logs a malformed request (a too long URL or header, bad bytes) as an ERROR with a
+    traceback quoting the request's bytes; that is the client's mistake, already answered with
+    400, and the bytes may be personal data. One warning line naming the kind stays."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and type(error).__module__ == "aiohttp.http_exceptions":
+            record.msg, record.args = f"malformed request refused: {type(error).__name__}", None
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 _installed = False
 
 
@@ -70,6 +85,7 @@ def install() -> None:
         return record
 
     logging.setLogRecordFactory(factory)
+    logging.getLogger("aiohttp.server").addFilter(ClientErrorFilter())
     _installed = True
 
 

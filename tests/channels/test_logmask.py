@@ -44,6 +44,8 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
     stream = io.StringIO()
     root = logging.getLogger()
     old_handlers, old_level, old_factory = root.handlers[:], root.level, logging.getLogRecordFactory()
+    server = logging.getLogger("aiohttp.server")
+    old_filters = server.filters[:]
     monkeypatch.setattr(logmask, "_installed", False)
     logmask.install()
     logging.config.dictConfig({"version": 1, "disable_existing_loggers": False,
@@ -51,6 +53,7 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
                                "root": {"handlers": ["s"], "level": "INFO"}})
     yield stream
     logging.setLogRecordFactory(old_factory)
+    server.filters[:] = old_filters
     root.handlers[:] = old_handlers
     root.setLevel(old_level)
 
@@ -76,3 +79,14 @@ def test_exception_texts_are_masked(captured: io.StringIO) -> None:
 def test_a_broken_format_call_is_logged_not_raised(captured: io.StringIO) -> None:
     logging.getLogger("x").info("two %s %s", "+49 171 7654321")
     assert "7654321" not in captured.getvalue() and "arguments dropped" in captured.getvalue()
+
+
+def test_malformed_requests_are_one_line_without_their_bytes(captured: io.StringIO) -> None:
+    from aiohttp.http_exceptions import LineTooLong
+
+    try:
+        raise LineTooLong("/webhooks/telegram?name=Erika+Mustermann", "8190")
+    except LineTooLong:
+        logging.getLogger("aiohttp.server").exception("Error handling request from 127.0.0.1")
+    output = captured.getvalue()
+    assert output.strip() == "malformed request refused: LineTooLong"

@@ -28,7 +28,7 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 REFERENCE = re.compile(r"\b[A-Z]{2,4}-\d{4}-\d{6}-\d\b")
 # +49 171 1234567, 0171/123 45 67, (02351) 966-0, 987654321: six digits or more, single separators
-DIGITS = re.compile(r"(?<![\w])(?:\+|00)?\(?\d(?:[ \-/()]{0,2}\d){5,}(?![\w])")
+DIGITS = re.compile(r"(?<![\w.])(?:\+|00)?\(?\d(?:[ \-/()]{0,2}\d){5,}(?![\w]|\.\d)")  # not "101 1234.5 ms"
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # ISO dates in messages stay readable
 
 

@@ -53,4 +53,5 @@ def raw_bodies() -> st.SearchStrategy[bytes]:
     """Random bytes, broken UTF-8, truncated or huge JSON-ish text."""
     return st.one_of(st.binary(max_size=300), nasty_text().map(lambda t: t.encode("utf-8", "surrogatepass")),
                      st.sampled_from([b"", b"{", b"[]", b"null", b"1e999999", b'{"a":' * 200, b"\xff\xfe",
-                                      b'"\\ud800"', b"[" * 5000]))
+                                      b'"\\ud800"', b"[" * 5000, b"9" * 5000,
+                                      b'{"update_id": ' + b"9" * 5000 + b"}"]))

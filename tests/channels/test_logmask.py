@@ -29,6 +29,7 @@ def test_personal_data_is_masked(text: str, masked: str) -> None:
 @pytest.mark.parametrize("text", [
     "holiday 2026-12-24, back at 10:00",
     "POST /webhooks/telegram 200 12.3 ms",
+    "GET /webchat/ws 101 1234.5 ms",
     "queued channel=sms mid=SM0123abcd conv=3f9a1b2c4d5e6f70 partition=3",
     "worker host-4242-ab12cd: 32 partitions",
     "Rasa on http://127.0.0.1:5005",

@@ -13,13 +13,15 @@ import os
 
 from rasa_sdk.endpoint import create_app
 
+from channels import logmask  # standard library only: masks personal data in every log record
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default=os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("ACTION_SERVER_PORT", "5055")))
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logmask.configure(logging.WARNING)
     app = create_app("actions", cors_origins=None)
     # Sanic closes a connection that sends no request within 5 s; an overloaded
     # Rasa can stall that long between connecting and writing, and the action's

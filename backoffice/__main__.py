@@ -11,17 +11,11 @@ from collections.abc import Callable
 
 import redis.asyncio as aioredis
 from aiohttp import web
-from aiohttp.abc import AbstractAccessLogger
 
 from backoffice.app import setup
 from backoffice.settings import load
-
-
-class AccessLogger(AbstractAccessLogger):
-    """Method, path (no query string: it holds conversation ids and PINs), status, time. No client IP."""
-
-    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info("%s %s %d %.1f ms", request.method, request.path, response.status, time * 1000)
+from channels import logmask, security
+from channels.app import AccessLogger  # no query string (conversation ids, PINs), no client address
 
 
 def build(settings_redis_url: str | None = None) -> web.Application:
@@ -30,6 +24,7 @@ def build(settings_redis_url: str | None = None) -> web.Application:
                                     socket_connect_timeout=5)
     app = web.Application()
     setup(app, settings, redis)
+    security.install(app)
 
     async def close_redis(app: web.Application) -> None:
         await redis.aclose()
@@ -44,7 +39,7 @@ def serve(make: Callable[[], web.Application], description: str, port: int) -> N
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=port)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logmask.configure(logging.INFO)
     web.run_app(make(), host=args.host, port=args.port, print=None, access_log_class=AccessLogger)
 
 

@@ -47,7 +47,7 @@ async def json_body(request: web.Request) -> Any:
         raise Invalid("body too large")
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # not JSON, a nesting bomb or a 10,000-digit number
         raise Invalid("body is not JSON") from exc
 
 

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     staff_notify_email: str | None = None
     handoff_max_wait_s: int = Field(600, ge=10)
     console_session_ttl_s: int = Field(28800, ge=60)
+    # Console cookies with ``Secure`` (and the ``__Host-`` name). Unset: when PUBLIC_BASE_URL is https.
+    # Set true when staff reach the console over https under another name than the public site.
+    console_secure_cookies: bool | None = None
     open311_api_keys: str = ""  # comma separated; POST /open311/v2/requests.json is off without
     # limits of citizens' lookups (per conversation)
     status_lookups_per_minute: int = Field(5, ge=1)

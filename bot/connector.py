@@ -38,7 +38,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import logmask
+
 logger = logging.getLogger(__name__)
+logmask.install()  # Rasa loads this channel at start-up: from here on its records are masked too
 
 CHANNEL_NAMES = frozenset({"webchat", "telegram", "sms", "whatsapp", "test"})
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:@\-]{1,200}$")

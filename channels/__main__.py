@@ -21,6 +21,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from channels import logmask
 from channels.settings import Settings, load_settings
 
 log = logging.getLogger("channels")
@@ -81,8 +82,7 @@ async def serve(settings: Settings) -> None:
 
 def main() -> int:
     settings = load_settings()
-    logging.basicConfig(level=settings.gateway_log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logmask.configure(settings.gateway_log_level)
     metrics_dir = None
     if settings.gateway_run_workers and settings.gateway_worker_processes:
         metrics_dir = _metrics_dir()

@@ -29,7 +29,7 @@ from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
-from channels import handoff_watch, notify
+from channels import handoff_watch, notify, security
 from channels.adapter import AdapterDeps, ChannelAdapter, WebhookRequest
 from channels.adapters import enabled_adapters
 from channels.dialogue import DialogueClient, Offers
@@ -210,6 +210,7 @@ def create_app(settings: Settings) -> web.Application:
         app.router.add_routes(adapter.routes(intake))
     app.cleanup_ctx.extend([_redis_ctx, _http_ctx, _adapters_ctx, _adapter_lifespans_ctx,
                             _workers_ctx])
+    security.install(app, https=str(settings.public_base_url).startswith("https://"))
     return app
 
 
@@ -279,4 +280,5 @@ def create_internal_app(settings: Settings, public: web.Application) -> web.Appl
         from backoffice.app import setup as setup_staff_side
 
         setup_staff_side(app, settings, public[REDIS])
+    security.install(app)
     return app

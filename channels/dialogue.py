@@ -93,7 +93,7 @@ class Offers:
 
     async def menu_choice(self, conversation: str, text: str) -> str | None:
         choice = text.strip().rstrip(".)")
-        if not choice.isascii() or not choice.isdigit() or not 0 < int(choice) < 100:
+        if not choice.isascii() or not choice.isdigit() or len(choice) > 2 or int(choice) < 1:
             return None
         return await self._redis.lindex(self._keys.menu(conversation), int(choice) - 1)
 

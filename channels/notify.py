@@ -128,7 +128,7 @@ def routes(notifier: Notifier, settings: Settings) -> list[web.RouteDef]:
             raise BadRequest("conversation_id must be an id of letters, digits and _.:-")
         try:
             body: Any = json.loads(await request.read())
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # not JSON, a nesting bomb or a 10,000-digit number
             raise BadRequest("body is not JSON") from exc
         if not isinstance(body, dict):
             raise BadRequest("body must be a JSON object")

@@ -41,6 +41,9 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 RedisUrl = Annotated[str, AfterValidator(_redis_url)]
 
 
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?")  # nothing that could end a CSP directive
+
+
 class Settings(BaseSettings):
     """All settings; field ``foo_bar`` is read from ``FOO_BAR``."""
 
@@ -108,6 +111,16 @@ class Settings(BaseSettings):
     webchat_upload_max_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=5 * 1024 * 1024)
     webchat_uploads_per_hour: int = Field(20, ge=1, le=1000)  # photos per web chat session and hour
     case_service_url: HttpUrl = "http://127.0.0.1:8081"
+    # Sites that may show the demo pages in a frame (CSP frame-ancestors; comma separated origins).
+    # Empty: no site may ('none'). The widget itself needs no frame: it is embedded by <script>.
+    webchat_frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Per client address (citizens' browsers only; channel webhooks are never throttled):
+    webchat_connections_per_ip_per_minute: int = Field(30, ge=1)  # new web chat sockets
+    webchat_messages_per_ip_per_minute: int = Field(60, ge=1)  # messages over all of an address' sockets
+    webchat_uploads_per_ip_per_hour: int = Field(60, ge=1)  # photos over all of an address' sessions
+    # Reverse proxies in front of the gateway that append to X-Forwarded-For (0: none, the peer address
+    # is the client's). The client address for the limits above is the one these proxies saw.
+    gateway_trusted_proxies: int = Field(0, ge=0, le=10)
 
     # --- the test channel (tests and benchmarks only; off unless its token is set) ---
     test_channel_token: SecretStr | None = None
@@ -172,7 +185,7 @@ class Settings(BaseSettings):
     handoff_max_wait_s: float = Field(600.0, gt=0)  # then a waiting citizen is offered a call-back, once
     handoff_ttl_s: int = Field(24 * 3600, ge=60)  # a handoff without any message for this long ends
 
-    @field_validator("webchat_allowed_origins", mode="before")
+    @field_validator("webchat_allowed_origins", "webchat_frame_ancestors", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         """``WEBCHAT_ALLOWED_ORIGINS=https://a.de,https://b.de`` (comma separated)."""
@@ -180,11 +193,11 @@ class Settings(BaseSettings):
             return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("webchat_allowed_origins")
+    @field_validator("webchat_allowed_origins", "webchat_frame_ancestors")
     @classmethod
     def _origins_are_urls(cls, value: list[str]) -> list[str]:
         for origin in value:
-            if not origin.startswith(("http://", "https://")):
+            if not ORIGIN.fullmatch(origin):
                 raise ValueError(f"{origin!r} is not an origin like https://www.maerkischer-kreis.de")
         return value
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import signal
 import sys
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ import redis.asyncio as aioredis
 from telegram import Bot, BotCommand
 from telegram.error import TelegramError
 
+from channels import logmask
 from channels.adapter import AdapterDeps
 from channels.adapters.telegram import TelegramAdapter, quiet_loggers
 from channels.adapters.telegram.botapi import (
@@ -165,8 +165,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = load_settings()
-    logging.basicConfig(level=settings.gateway_log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logmask.configure(settings.gateway_log_level)
     quiet_loggers()
     try:
         if args.command == "poll":

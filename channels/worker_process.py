@@ -24,6 +24,7 @@ import sys
 
 from aiohttp import web
 
+from channels import logmask
 from channels.settings import Settings, load_settings
 
 log = logging.getLogger("channels.worker_process")
@@ -57,8 +58,7 @@ async def serve(settings: Settings, supervisor: int | None) -> None:
 
 def main() -> int:
     settings = load_settings()
-    logging.basicConfig(level=settings.gateway_log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logmask.configure(settings.gateway_log_level)
     if settings.gateway_worker_nice:
         os.nice(settings.gateway_worker_nice)
     # the supervisor's pid comes from the environment: it may die before we could ask for our parent

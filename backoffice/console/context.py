@@ -46,6 +46,13 @@ SECURITY_HEADERS = {
 }
 
 
+def _secure_cookies(explicit: object, public_base_url: str) -> bool:
+    """CONSOLE_SECURE_COOKIES when set, else whether the public base URL is https."""
+    if explicit is None or explicit == "":
+        return public_base_url.startswith("https://")
+    return str(explicit).strip().lower() in ("1", "true", "yes", "on")
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -78,7 +85,8 @@ class ConsoleConfig:
                    case_service_token=get("case_service_token", None) or None,
                    notify_url=str(get("gateway_notify_url", "http://127.0.0.1:8081")).rstrip("/"),
                    session_ttl_s=int(get("console_session_ttl_s", 8 * 3600)),
-                   secure_cookies=str(get("public_base_url", "")).startswith("https://"),
+                   secure_cookies=_secure_cookies(get("console_secure_cookies", None),
+                                                  str(get("public_base_url", ""))),
                    overdue_after_h=float(get("case_overdue_after_h", 72)),
                    handoff_ttl_s=int(get("handoff_ttl_s", 24 * 3600)),
                    content_dir=Path(get("content_dir", cls.content_dir)),

@@ -74,7 +74,7 @@ def handoff_routes(handoffs: Handoffs, hours: OfficeHours, token: str | None, co
             return _error(401, "missing or wrong bearer token")
         try:
             body = json.loads(await request.read())
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (ValueError, RecursionError):  # not JSON, a nesting bomb or a 10,000-digit number
             return _error(400, "body is not JSON")
         if problem := _problem(body):
             return _error(400, problem)

@@ -14,6 +14,7 @@ from backoffice.__main__ import serve
 from backoffice.content import nlg
 from backoffice.content.store import ContentStore
 from backoffice.settings import load
+from channels import security
 
 
 async def _healthz(_: web.Request) -> web.Response:
@@ -27,6 +28,7 @@ def build() -> web.Application:
     store = ContentStore.from_settings(settings, redis)
     nlg.setup(app, store, settings.content_poll_s)
     app.router.add_get("/healthz", _healthz)
+    security.install(app)
 
     async def close_redis(_: web.Application) -> None:
         await redis.aclose()

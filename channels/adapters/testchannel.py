@@ -67,7 +67,7 @@ class TestChannel:
             raise BadRequest("body must be application/json")
         try:
             body = json.loads(request.body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # not JSON, a nesting bomb or a 10,000-digit number
             raise BadRequest("body is not JSON") from exc
         if not isinstance(body, dict):
             raise BadRequest("body must be a JSON object")

@@ -33,6 +33,7 @@ class RealCore:
     action_server_url: str
     token: str
     redis_prefix: str
+    log_dir: Path  # actions.log and rasa.log: the processes' stdout and stderr
 
 
 def _model() -> Path:
@@ -57,7 +58,7 @@ def real_core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealCore]:
         st.start_action_server(processes, action_port, env, tmp / "actions.log")
         st.start_rasa(processes, _model(), rasa_port, token, env, tmp / "rasa.log")
         yield RealCore(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
-                       token, prefix)
+                       token, prefix, tmp)
     finally:
         processes.stop()
         client = redis.Redis.from_url(REDIS_URL)

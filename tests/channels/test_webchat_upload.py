@@ -268,3 +268,21 @@ async def test_a_cmid_of_a_typed_message_cannot_be_reused_for_a_photo(gateway, h
     await browser.next("ack")
     status, body, _ = await upload(http, gateway, png(), browser.token, cmid=cmid)
     assert (status, body) == (400, {"error": "cmid already used for another message"})
+
+
+async def test_photos_are_limited_per_address_across_sessions(make_settings, start_gateway, core,
+                                                              case_service, http, rdb, prefix) -> None:
+    """A script starting session after session still meets WEBCHAT_UPLOADS_PER_IP_PER_HOUR."""
+    gateway = await start(make_settings, start_gateway, core, case_service_token=TOKEN,
+                          case_service_url=case_service.url, webchat_uploads_per_ip_per_hour=2)
+    try:
+        replies = []
+        for _ in range(3):
+            browser = await session(http, gateway)  # a new session each time: far below its own limit
+            status, _, headers = await upload(http, gateway, jpeg(), browser.token)
+            replies.append((status, "Retry-After" in headers))
+            await browser.ws.close()
+        assert replies == [(202, False), (202, False), (429, True)]
+        assert sum([await entries_added(rdb, f"{prefix}:in:{p}") for p in range(4)]) == 2
+    finally:
+        await stop_robustly(gateway.stop)

@@ -106,7 +106,7 @@ class Incoming:
 def read_body(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (ValueError, RecursionError) as exc:  # not JSON, a nesting bomb or a 10,000-digit number
         raise BadRequest("body is not JSON") from exc
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object (a Telegram update)")

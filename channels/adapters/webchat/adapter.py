@@ -26,6 +26,7 @@ from channels.adapters.webchat.history import History
 from channels.adapters.webchat.hub import Hub
 from channels.adapters.webchat.protocol import ChatMessage, decode
 from channels.adapters.webchat.tokens import InvalidToken, Session, SessionTokens
+from channels.client_limits import ClientLimits, Limit
 from channels.errors import DeliveryError, Unauthenticated
 from channels.messages import Channel, InboundMessage, Outbound, Response
 from channels.pseudonym import conversation_id
@@ -73,6 +74,7 @@ class WebChat:
         settings = deps.settings
         self.tokens = SessionTokens(secret, settings.webchat_session_ttl_s)
         self.origins = allowed_origins(settings)
+        self.frame_ancestors = settings.webchat_frame_ancestors
         self.history_ttl_s = settings.webchat_history_ttl_s
         self.history = History(deps.redis, deps.keys.prefix, settings.webchat_history_ttl_s)
         self.hub = Hub(deps.redis, self.history.events_channel)
@@ -84,6 +86,10 @@ class WebChat:
         self.uploads_per_hour = settings.webchat_uploads_per_hour
         self.redis = deps.redis
         self.prefix = deps.keys.prefix
+        self.client_limits = ClientLimits(deps.redis, deps.keys.prefix, settings.gateway_trusted_proxies)
+        self.connect_limit = Limit("connections", settings.webchat_connections_per_ip_per_minute, 60)
+        self.message_limit = Limit("messages", settings.webchat_messages_per_ip_per_minute, 60)
+        self.upload_limit = Limit("uploads", settings.webchat_uploads_per_ip_per_hour, 3600)
 
     # --- sessions and origins ----------------------------------------------------------------
 
@@ -121,7 +127,7 @@ class WebChat:
         try:
             token = json.loads(request.body).get("token")
             self.tokens.verify(token)
-        except (ValueError, AttributeError, InvalidToken) as exc:
+        except (ValueError, AttributeError, RecursionError, InvalidToken) as exc:
             raise Unauthenticated("missing or invalid session token") from exc
 
     def parse_frame(self, request: WebhookRequest) -> tuple[ChatMessage, InboundMessage]:
@@ -165,7 +171,7 @@ class WebChat:
 
     def routes(self, intake: Intake) -> list[web.RouteDef]:
         return [web.get(connection.PATH, connection.handler(self, intake)), *upload.routes(self, intake),
-                *pages.routes()]
+                *pages.routes(self.frame_ancestors)]
 
     async def close(self) -> None:
         await self.shutdown()

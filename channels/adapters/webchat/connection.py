@@ -9,6 +9,9 @@ Order of events on a connection, and why:
    appended after that read always rings its doorbell (no gap).
 4. The writer sends every history entry after the number the browser said
    it has, then whatever each wake-up brings; the reader takes messages.
+   A script opening socket after socket meets the per-address limits
+   (WEBCHAT_CONNECTIONS_PER_IP_PER_MINUTE before the upgrade, 429;
+   WEBCHAT_MESSAGES_PER_IP_PER_MINUTE per message, ``too_fast``).
 5. A message is appended to the history first (deduplicated by its cmid),
    then handed to the intake (deduplicated by its channel message id), then
    acknowledged. A crash in between makes the browser send it again with
@@ -31,7 +34,7 @@ from channels.adapters.webchat.history import REPLAY_LIMIT
 from channels.adapters.webchat.hub import stop_task
 from channels.adapters.webchat.protocol import MAX_FRAME, MESSAGE_TYPES, Hello, decode
 from channels.adapters.webchat.tokens import Session
-from channels.errors import BadRequest, Unauthenticated
+from channels.errors import BadRequest, TooManyRequests, Unauthenticated
 
 if TYPE_CHECKING:
     from channels.adapters.webchat.adapter import WebChat
@@ -140,6 +143,16 @@ class ChatConnection:
                 await asyncio.sleep(1.0)
                 listener.wake()
 
+    async def _address_allowed(self) -> bool:
+        """The per-address limit over all sockets (many sockets from one script share it)."""
+        try:
+            await self._adapter.client_limits.check(self._adapter.message_limit, self._request)
+        except TooManyRequests:
+            return False
+        except RedisError:
+            pass  # the intake below reports Redis' state to the browser
+        return True
+
     async def _on_frame(self, raw: str) -> None:
         try:
             data = decode(raw)
@@ -150,7 +163,7 @@ class ChatConnection:
             await self.send({"type": "error", "code": "bad_request"})
             return
         cmid = data.get("cmid") if isinstance(data.get("cmid"), str) else None
-        if not self._bucket.take():
+        if not self._bucket.take() or not await self._address_allowed():
             await self.send({"type": "error", "code": "too_fast", "cmid": cmid})
             return
         request = WebhookRequest(method="WS", path=PATH, public_url=self._adapter.socket_url,
@@ -186,6 +199,7 @@ def handler(adapter: WebChat, intake: Intake) -> web.Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         if not adapter.origin_allowed(request.headers.get("Origin")):
             raise Unauthenticated("origin not allowed")
+        await adapter.client_limits.check(adapter.connect_limit, request)
         ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_FRAME)
         await ws.prepare(request)
         adapter.track(ws)

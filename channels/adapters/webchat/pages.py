@@ -5,8 +5,9 @@ maps routes to files, so no request path ever reaches the file system. The
 pages carry a Content-Security-Policy without ``'unsafe-inline'``: the
 widget has no inline script or style, and if bot text ever became markup
 (it does not: the widget uses ``textContent``), the browser would still
-refuse to run it. ``frame-ancestors 'none'`` keeps the pages out of
-other sites' frames (clickjacking).
+refuse to run it. ``frame-ancestors`` keeps the pages out of other
+sites' frames (clickjacking): ``'none'`` unless WEBCHAT_FRAME_ANCESTORS
+names the sites that may embed them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiohttp import web
+
+from channels.security import frame_ancestors
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -25,11 +28,9 @@ CSP = "; ".join([
     "connect-src 'self'",  # the WebSocket to the same origin (CSP Level 3)
     "base-uri 'none'",
     "form-action 'self'",
-    "frame-ancestors 'none'",
 ])
 
 PAGE_HEADERS = {
-    "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Cache-Control": "no-cache",
@@ -52,11 +53,16 @@ ASSETS = {
 }
 
 
-def _page(name: str) -> web.Handler:
+def page_csp(ancestors: list[str]) -> str:
+    return f"{CSP}; frame-ancestors {frame_ancestors(ancestors)}"
+
+
+def _page(name: str, csp: str) -> web.Handler:
     path = STATIC / name
+    headers = {**PAGE_HEADERS, "Content-Security-Policy": csp, "Content-Type": "text/html; charset=utf-8"}
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        return web.FileResponse(path, headers={**PAGE_HEADERS, "Content-Type": "text/html; charset=utf-8"})
+        return web.FileResponse(path, headers=headers)
 
     return handle
 
@@ -70,7 +76,9 @@ def _asset(name: str, content_type: str) -> web.Handler:
     return handle
 
 
-def routes() -> list[web.RouteDef]:
-    table = [web.get(route, _page(name)) for route, name in PAGES.items()]
+def routes(ancestors: list[str]) -> list[web.RouteDef]:
+    """The pages and assets; ``ancestors``: the origins that may frame the pages (WEBCHAT_FRAME_ANCESTORS)."""
+    csp = page_csp(ancestors)
+    table = [web.get(route, _page(name, csp)) for route, name in PAGES.items()]
     table += [web.get(route, _asset(name, kind)) for route, (name, kind) in ASSETS.items()]
     return table

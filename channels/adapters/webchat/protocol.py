@@ -59,7 +59,7 @@ def decode(raw: str | bytes) -> dict[str, Any]:
         raise BadRequest("frame too large")
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # not JSON, a nesting bomb or a 10,000-digit number
         raise BadRequest("frame is not JSON") from exc
     if not isinstance(data, dict):
         raise BadRequest("frame must be a JSON object")

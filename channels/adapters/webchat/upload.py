@@ -12,6 +12,7 @@ The widget sends the file's raw bytes with its session token
    dedupes by ``<session id>.<cmid>`` as for every web chat message.
 4. Size (413, from ``Content-Length`` and again while reading, so a lying
    client cannot make us buffer more), the per-session hourly limit (429),
+   the per-address hourly limit (WEBCHAT_UPLOADS_PER_IP_PER_HOUR, 429),
    the type by magic bytes (415), never by the client's ``Content-Type``.
 5. Store in the case service (503 when it is unreachable; nothing is
    queued then), append to the history, hand to the intake, 202.
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -32,6 +32,7 @@ from redis.exceptions import RedisError
 
 from channels.adapters.webchat.protocol import valid_cmid
 from channels.adapters.webchat.tokens import InvalidToken, Session
+from channels.client_limits import count_in_window
 from channels.errors import (
     BadRequest,
     GatewayError,
@@ -128,6 +129,7 @@ class Uploads:
             if request.content_length is not None and request.content_length > adapter.upload_max_bytes:
                 raise PayloadTooLarge(f"photo larger than {adapter.upload_max_bytes} bytes")
             await self._count(conversation)
+            await adapter.client_limits.check(adapter.upload_limit, request)
             data = await read_limited(request, adapter.upload_max_bytes)
             if not data:
                 raise BadRequest("the body must be the photo's bytes")
@@ -166,15 +168,11 @@ class Uploads:
 
     async def _count(self, conversation: str) -> None:
         """Per-session hourly limit (fixed window in Redis, shared by every gateway process)."""
-        now = int(time.time())
-        window = now // WINDOW_S
-        key = f"{self._adapter.prefix}:wc:uploads:{conversation}:{window}"
-        async with self._adapter.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key).expire(key, WINDOW_S)
-            count, _ = await pipe.execute()
-        if int(count) > self._adapter.uploads_per_hour:
+        count, retry_after = await count_in_window(
+            self._adapter.redis, f"{self._adapter.prefix}:wc:uploads:{conversation}", WINDOW_S)
+        if count > self._adapter.uploads_per_hour:
             raise TooManyRequests("too many photos in this conversation, please wait",
-                                  retry_after=(window + 1) * WINDOW_S - now)
+                                  retry_after=retry_after)
 
 
 def routes(adapter: WebChat, intake: Intake) -> list[web.RouteDef]:

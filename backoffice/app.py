@@ -104,7 +104,7 @@ def setup(app: web.Application, settings: object | None, redis: aioredis.Redis,
     app.router.add_routes(unanswered_api.routes(service, settings.token))
     content = ContentStore.from_settings(settings, redis)
     app[CONTENT] = content
-    nlg.setup(app, content, settings.content_poll_s, clock)
+    nlg.setup(app, content, settings.content_poll_s, settings.token, clock)
     if with_console:
         from backoffice.console import app as console_app  # the console is built on this service
 

@@ -118,7 +118,7 @@ class World:
     model: Path
     token: str
     action_port: int
-    nlg_url: str
+    nlg_url: st.Nlg
     rasa: list[Proc] = field(default_factory=list)
     core_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 

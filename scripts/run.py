@@ -120,7 +120,8 @@ def main() -> int:
         env = {
             **config,
             **st.endpoint_environ(redis_url, action_port, int(config["TRACKER_TTL_SECONDS"]),
-                                  f"http://127.0.0.1:{config['INTERNAL_PORT']}/nlg"),
+                                  st.Nlg(f"http://127.0.0.1:{config['INTERNAL_PORT']}/nlg",
+                                         config["CASE_SERVICE_TOKEN"])),
         }
         print("[run] starting the action server ...", flush=True)
         st.start_action_server(stack, action_port, env, logs / "actions.log")

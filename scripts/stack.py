@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 from rasa_env import GATEWAY_PYTHON, RASA_PYTHON, ROOT, rasa_environ
@@ -111,18 +113,23 @@ def start_redis(stack: Stack, port: int, data_dir: Path, log: Path | None = None
     return f"redis://{LOOPBACK}:{port}/0"
 
 
-def endpoint_environ(redis_url: str, action_port: int, tracker_ttl_s: int, nlg_url: str,
-                     prefix: str = "buergerassistent") -> dict[str, str]:
-    """Variables that bot/endpoints.yml reads. Rasa keys become '<prefix>:tracker:...'.
+class Nlg(NamedTuple):
+    """The staff side's ``POST /nlg`` (internal port), where every answer comes from, and its token."""
 
-    ``nlg_url``: the staff side's ``POST /nlg`` (internal port), where every answer comes from.
-    """
+    url: str
+    token: str
+
+
+def endpoint_environ(redis_url: str, action_port: int, tracker_ttl_s: int, nlg: Nlg,
+                     prefix: str = "buergerassistent") -> dict[str, str]:
+    """Variables that bot/endpoints.yml reads. Rasa keys become '<prefix>:tracker:...'."""
     if not prefix.isalnum():
         raise ValueError("Rasa accepts only an alphanumeric Redis key prefix")
     url = urlparse(redis_url)
     return {
         "ACTION_ENDPOINT_URL": f"http://{LOOPBACK}:{action_port}/webhook",
-        "NLG_URL": nlg_url,
+        "NLG_URL": nlg.url,
+        "NLG_TOKEN": nlg.token,
         "REDIS_HOST": url.hostname or LOOPBACK,
         "REDIS_PORT": str(url.port or 6379),
         "REDIS_DB": (url.path or "/0").lstrip("/") or "0",
@@ -134,18 +141,19 @@ def endpoint_environ(redis_url: str, action_port: int, tracker_ttl_s: int, nlg_u
 
 
 def start_nlg(stack: Stack, env: dict[str, str], log: Path | None = None,
-              port: int | None = None) -> str:
-    """The NLG endpoint alone (``python -m backoffice.content``, gateway venv); returns its /nlg URL.
+              port: int | None = None) -> Nlg:
+    """The NLG endpoint alone (``python -m backoffice.content``, gateway venv).
 
     For test and benchmark stacks without a gateway; ``env`` gives REDIS_URL, GATEWAY_REDIS_PREFIX
-    and optionally CONTENT_DIR.
+    and optionally CONTENT_DIR and CASE_SERVICE_TOKEN (else a fresh token).
     """
     port = port or free_port()
-    full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    token = env.get("CASE_SERVICE_TOKEN") or secrets.token_urlsafe(24)
+    full = {**os.environ, **env, "PYTHONPATH": str(ROOT), "CASE_SERVICE_TOKEN": token}
     command = [str(GATEWAY_PYTHON), "-m", "backoffice.content", "--host", LOOPBACK, "--port", str(port)]
     process = stack.add("nlg", _popen(command, full, log))
     wait_http(f"http://{LOOPBACK}:{port}/healthz", 60, process)
-    return f"http://{LOOPBACK}:{port}/nlg"
+    return Nlg(f"http://{LOOPBACK}:{port}/nlg", token)
 
 
 def start_action_server(stack: Stack, port: int, env: dict[str, str],

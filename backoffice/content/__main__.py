@@ -26,7 +26,7 @@ def build() -> web.Application:
     redis = aioredis.Redis.from_url(settings.redis_url, socket_connect_timeout=5)
     app = web.Application()
     store = ContentStore.from_settings(settings, redis)
-    nlg.setup(app, store, settings.content_poll_s)
+    nlg.setup(app, store, settings.content_poll_s, settings.token)
     app.router.add_get("/healthz", _healthz)
     security.install(app)
 

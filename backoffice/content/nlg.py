@@ -6,11 +6,17 @@ with slots and arguments filled in (``text``, ``buttons``, ``image``,
 ``custom``, ... plus ``metadata``), or ``{}`` when nothing fits, which Rasa
 sends as no message, like its own generator returning None. Neither the
 tracker nor any text is logged: only the response name.
+
+Rasa sends the tracker (the citizen's messages and slots) with every request,
+so the endpoint is authenticated like the other internal APIs: Rasa's
+endpoint ``token`` (``nlg: token: ${NLG_TOKEN}`` in bot/endpoints.yml) arrives
+as the ``token`` query parameter and must equal ``CASE_SERVICE_TOKEN``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -50,8 +56,11 @@ def answer(store: ContentStore, body: Any, now: datetime, rng: Any = None) -> di
     return chosen or {}
 
 
-def routes(store: ContentStore, clock: Clock = utc_now) -> list[web.RouteDef]:
+def routes(store: ContentStore, token: str | None, clock: Clock = utc_now) -> list[web.RouteDef]:
     async def nlg(request: web.Request) -> web.Response:
+        given = request.query.get("token", "")
+        if not token or not hmac.compare_digest(given.encode(), token.encode()):
+            return web.json_response({"error": "token missing or wrong"}, status=401)
         try:
             body = await request.json()
         except ValueError:
@@ -64,11 +73,11 @@ def routes(store: ContentStore, clock: Clock = utc_now) -> list[web.RouteDef]:
     return [web.post("/nlg", nlg)]
 
 
-def setup(app: web.Application, store: ContentStore, poll_s: float,
+def setup(app: web.Application, store: ContentStore, poll_s: float, token: str | None,
           clock: Callable[[], datetime] = utc_now) -> None:
     """``POST /nlg`` on ``app``; the store is loaded before serving and polled while the app runs."""
     app[STORE] = store
-    app.router.add_routes(routes(store, clock))
+    app.router.add_routes(routes(store, token, clock))
 
     async def lifetime(_: web.Application) -> AsyncIterator[None]:
         await store.refresh()

@@ -18,6 +18,7 @@ from backoffice.content import nlg
 from backoffice.content.store import ContentStore
 from tests.backoffice.content_support import ROOT
 
+TOKEN = "nlg-test-token"
 IN_ENGLISH = [{"type": "slot", "name": "language", "value": "en"}]
 
 
@@ -35,13 +36,13 @@ async def serve() -> AsyncIterator[Callable[[ContentStore], Awaitable[str]]]:
 
     async def start(store: ContentStore, poll_s: float = 0.2) -> str:
         app = web.Application()
-        nlg.setup(app, store, poll_s, lambda: datetime(2026, 12, 24, 10, tzinfo=UTC))
+        nlg.setup(app, store, poll_s, TOKEN, lambda: datetime(2026, 12, 24, 10, tzinfo=UTC))
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         runners.append(runner)
-        return f"http://127.0.0.1:{runner.addresses[0][1]}/nlg"
+        return f"http://127.0.0.1:{runner.addresses[0][1]}/nlg?token={TOKEN}"
 
     yield start
     for runner in runners:
@@ -91,6 +92,16 @@ async def test_malformed_requests_get_400_with_one_line(content, serve, rdb, pre
     assert status == 400 and reason in reply["error"]
     async with aiohttp.ClientSession() as http, http.post(url, data=b"{no json") as raw:
         assert raw.status == 400 and (await raw.json()) == {"error": "body must be JSON"}
+
+
+async def test_without_the_token_nothing_is_answered(content, serve, rdb, prefix) -> None:
+    """Rasa sends the whole tracker with each request: only a caller with the token may send it."""
+    url = await serve(ContentStore(content, None, rdb, prefix))
+    bare = url.split("?", 1)[0]
+    for wrong in (bare, f"{bare}?token=", f"{bare}?token=nlg-test-tokeN"):
+        status, reply = await post(wrong, request("utter_greet"))
+        assert status == 401 and reply == {"error": "token missing or wrong"}
+    assert (await post(url, request("utter_greet")))[0] == 200
 
 
 async def _until(url: str, body: dict, expected: str, limit_s: float) -> float:

@@ -2,8 +2,8 @@
 
 Called once by ``channels/app.py:create_internal_app`` (the gateway's
 internal port) and by ``python -m backoffice`` (standalone). Start-up runs
-``alembic upgrade head``; the housekeeping task expires unclaimed uploads
-and sends appointment reminders.
+``alembic upgrade head``; the housekeeping task expires unclaimed uploads,
+sends appointment reminders and anonymises cases past retention (``privacy.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from backoffice.appointments import Appointments
 from backoffice.cases import CaseService
 from backoffice.db import Database
 from backoffice.notify import GatewayNotifier
+from backoffice.privacy import Retention
 from backoffice.settings import Settings, load
 from backoffice.timeutil import Clock, utc_now
 
@@ -34,8 +35,9 @@ CASES = web.AppKey("backoffice_cases", CaseService)
 APPOINTMENTS = web.AppKey("backoffice_appointments", Appointments)
 
 
-async def housekeeping_once(service: CaseService, appointments: Appointments) -> None:
-    """Expire unclaimed uploads and send due appointment reminders."""
+async def housekeeping_once(service: CaseService, appointments: Appointments,
+                            retention: Retention | None = None) -> None:
+    """Expire unclaimed uploads, send due appointment reminders, anonymise cases past retention."""
     sent = await appointments.send_reminders()
     if sent:
         log.info("sent %d appointment reminders", sent)
@@ -44,12 +46,14 @@ async def housekeeping_once(service: CaseService, appointments: Appointments) ->
     expired = await service.db.run(lambda s: media.expire_unattached(s, now, ttl))
     if expired:
         log.info("expired %d unattached uploads", expired)
+    if retention is not None:
+        await retention.run_once()
 
 
-async def _housekeeping(service: CaseService, appointments: Appointments) -> None:
+async def _housekeeping(service: CaseService, appointments: Appointments, retention: Retention) -> None:
     while True:
         try:
-            await housekeeping_once(service, appointments)
+            await housekeeping_once(service, appointments, retention)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # keep running; the next round retries
@@ -98,7 +102,8 @@ def setup(app: web.Application, settings: object | None, redis: aioredis.Redis,
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(migrate.upgrade, db.engine)
         log.info("case service: schema up to date on %s", db.engine.url.get_backend_name())
-        task = asyncio.create_task(_housekeeping(service, appointments), name="backoffice housekeeping")
+        task = asyncio.create_task(_housekeeping(service, appointments, Retention(service, redis)),
+                                   name="backoffice housekeeping")
         yield
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

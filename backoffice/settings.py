@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     booking_horizon_days: int = Field(28, ge=1, le=365)
     reminder_interval_s: float = Field(300.0, gt=0)
     media_ttl_h: int = Field(24, ge=1)
+    # closed cases (and appointments that are over) lose their personal fields this long after
+    # their last change (backoffice/privacy.py)
+    case_retention_days: int = Field(90, ge=1)
 
     @field_validator("gateway_notify_url")
     @classmethod

@@ -96,6 +96,10 @@ class Keys:
     def handoff_watch_lease(self) -> str:
         return f"{self.prefix}:lease:handoff-watch"
 
+    @property
+    def retention_lease(self) -> str:
+        return f"{self.prefix}:lease:retention"
+
     # adapters
     def rate(self, name: str) -> str:
         return f"{self.prefix}:rate:{name}"

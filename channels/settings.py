@@ -174,12 +174,6 @@ class Settings(BaseSettings):
     tracker_key_prefix: str = Field("buergerassistent", pattern=r"^[A-Za-z0-9]{1,40}$")  # Rasa's, to erase
     dead_letter_ttl_s: int = Field(30 * 24 * 3600, ge=60)  # dead letters (whole messages) kept this long
     delivery_record_ttl_s: int = Field(90 * 24 * 3600, ge=60)  # Twilio delivery statuses
-    privacy_url: HttpUrl | None = None  # the privacy statement (Art. 13), linked from each first contact
-
-    @property
-    def privacy_statement_url(self) -> str:
-        """PRIVACY_URL, else SMS_PRIVACY_URL, else the demo site's page."""
-        return self.privacy_url or self.sms_privacy_url or f"{self.public_base_url}/datenschutz"
 
     @field_validator("webchat_allowed_origins", mode="before")
     @classmethod

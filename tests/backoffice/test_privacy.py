@@ -90,8 +90,8 @@ async def test_describe_and_erase_a_conversations_cases(serve, database_url) -> 
     assert (await served.call("POST", "/api/v1/privacy/conv-a/erase"))[1] == {"anonymised": 0}
 
 
-async def test_closed_cases_are_anonymised_after_the_retention_period(serve, database_url, clock,
-                                                                      rdb) -> None:  # noqa: F811
+async def test_closed_cases_are_anonymised_after_the_retention_period(
+        serve, database_url, clock, rdb) -> None:  # noqa: F811
     served = await serve(database_url, clock=clock, case_retention_days=30)
     refs = await _cases_of_a(served)
     await served.service.change_status(refs[0], "done", "Repariert.", "anna", notify_citizen=False)

@@ -164,3 +164,20 @@ async def handoff(conversation_id: str, channel: str, language: str, topic: str 
     if reply.get("status") == "closed" and reply.get("next_open"):
         return HandoffClosed(next_open=str(reply["next_open"]))
     raise CaseServiceError("POST /api/v1/handoff: malformed reply")
+
+
+@dataclass(frozen=True)
+class PrivacySummary:
+    cases: list[dict[str, Any]]  # reference, kind, status
+    retention_days: int
+
+
+async def privacy_summary(conversation_id: str) -> PrivacySummary:
+    """GET /api/v1/privacy/{conversation_id}: the conversation's cases and the case retention."""
+    status, reply = await _request("GET", f"/api/v1/privacy/{conversation_id}")
+    if status != 200 or not isinstance(reply, dict):
+        raise _unexpected("GET", "/api/v1/privacy/{conversation_id}", status)
+    try:
+        return PrivacySummary([dict(case) for case in reply["cases"]], int(reply["retention_days"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CaseServiceError("GET /api/v1/privacy: malformed reply") from exc

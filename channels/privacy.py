@@ -19,10 +19,10 @@ from channels.messages import Channel, Custom, InboundMessage, Response, Text
 
 ADDRESS_TEXT = {
     "de": "Ihre Adresse in diesem Kanal ({channel}): {masked}. Wir speichern sie, damit Antworten der "
-    "Verwaltung Sie erreichen, und löschen sie {days} Tage nach Ihrer letzten Nachricht.",
+    "Verwaltung Sie erreichen, und löschen sie {days} {unit} nach Ihrer letzten Nachricht.",
     "en": "Your address on this channel ({channel}): {masked}. We keep it so that replies from the "
-    "administration reach you, and delete it {days} days after your last message.",
-    "ls": "So erreichen wir Sie hier ({channel}):\n{masked}\nDas löschen wir {days} Tage nach Ihrer "
+    "administration reach you, and delete it {days} {unit} after your last message.",
+    "ls": "So erreichen wir Sie hier ({channel}):\n{masked}\nDas löschen wir {days} {unit} nach Ihrer "
     "letzten Nachricht.",
 }
 CHANNEL_NAMES = {Channel.WEBCHAT: "Web-Chat", Channel.TELEGRAM: "Telegram", Channel.SMS: "SMS",
@@ -48,7 +48,9 @@ def address_sentence(message: InboundMessage, language: str | None, days: int) -
         masked = WEBCHAT_ADDRESS[variant]
     else:
         masked = mask(message.channel, message.channel_user_id)
-    return ADDRESS_TEXT[variant].format(channel=CHANNEL_NAMES[message.channel], masked=masked, days=days)
+    unit = ("day" if days == 1 else "days") if variant == "en" else ("Tag" if days == 1 else "Tage")
+    return ADDRESS_TEXT[variant].format(channel=CHANNEL_NAMES[message.channel], masked=masked, days=days,
+                                        unit=unit)
 
 
 @dataclass(frozen=True)

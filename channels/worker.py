@@ -166,7 +166,10 @@ class Worker:
                 pipe.set(self._keys.language(conversation), language, ex=self._settings.gateway_offer_ttl_s)
             await pipe.execute()
         if resolved.erase:  # after the commit: Rasa has written the tracker back, the lease is still ours
-            await self._eraser.erase(conversation, queued.message_id)
+            try:
+                await self._eraser.erase(conversation, queued.message_id)
+            except RedisError as exc:  # the answer is committed; the periods still delete it all later
+                log.error("erasure of conv=%s failed: %s", conversation, describe(exc))
         self._metrics.turn_seconds.observe(time.monotonic() - started)
         log.info("answered mid=%s conv=%s partition=%d items=%d new=%d%s", queued.message_id, conversation,
                  partition, len(items), added, " (replayed)" if replayed else "")

@@ -5,10 +5,12 @@ The whole path through the real Rasa, case service and an append-only Redis: tes
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from channels.adapters.twilio.state import DeliveryStatus, TwilioState
 from channels.erasure import Eraser
+from channels.handoff import Handoffs
 from channels.keys import Keys
 from channels.messages import Channel, Custom, InboundMessage, Outbound, Text
 from channels.privacy import mask, resolve
@@ -128,3 +130,33 @@ async def test_delivery_records_are_kept_for_the_configured_period(rdb, prefix, 
     await state.record_sent("SM1", Channel.SMS, A, "m1:0", DeliveryStatus.QUEUED)
     assert await state.record_status("SM1", DeliveryStatus.DELIVERED, "")
     assert 90 * 86400 - 5 <= await rdb.ttl(f"{prefix}:twilio:status:SM1") <= 90 * 86400
+
+
+# Keys that may live without a TTL, and why: streams whose entries are deleted when processed or
+# delivered (inbound, outbox) or trimmed by age (dead letters); the worker registry (process ids, no
+# personal data); the handoff queues, whose members leave with the handoff (and stale ones are
+# dropped by Handoffs.waiting); an SMS opt-out, kept until START.
+NO_TTL = re.compile(r"^[^:]+:(in:\d+|out:\w+|dead|workers|handoff:(queue|held)|twilio:optout:\w+)$")
+
+
+async def test_every_gateway_key_expires_or_is_trimmed(rdb, prefix, make_settings, start_gateway, sink,
+                                                      http) -> None:
+    gateway = await start_gateway(make_settings())
+    for index, text in enumerate(("Hallo", "Ich heiße Erika", "Danke")):
+        status, _ = await gateway.send(http, user="u-erika", id=f"m{index}", text=text)
+        assert status == 200
+    await sink.wait_for(lambda: len(sink.texts("u-erika")) >= 6, 20)
+    handoffs = Handoffs(rdb, Keys(prefix), 86400)
+    await handoffs.request("c" * 32, "test", "de", None, "asked")
+    await handoffs.log("c" * 32, "citizen", "Ich brauche Hilfe")
+
+    kinds = {}
+    async for key in rdb.scan_iter(match=f"{prefix}:*"):
+        ttl = await rdb.pttl(key)
+        kinds[key] = (await rdb.type(key), ttl)
+        if ttl < 0:
+            assert NO_TTL.match(key), f"{key} never expires"
+    assert any(":addr:" in key for key in kinds) and any(":handoff:log:" in key for key in kinds)
+    for key, (kind, _) in kinds.items():  # the streams without TTL hold no processed entry
+        if kind == "stream" and re.search(r":(in:\d+|out:\w+)$", key):
+            assert await rdb.xlen(key) == 0, key

@@ -71,7 +71,7 @@ class TwilioWebhooks:
         self._settings = deps.settings
         self._scripts = Scripts.register(deps.redis)
         self._state = adapter.state
-        self._privacy_url = deps.settings.sms_privacy_url or deps.settings.privacy_statement_url
+        self._privacy_url = deps.settings.sms_privacy_url or f"{deps.settings.public_base_url}/datenschutz"
 
     async def _read(self, request: web.Request) -> WebhookRequest:
         s = self._settings

@@ -16,6 +16,7 @@ one process runs it per round.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from datetime import datetime, timedelta
@@ -84,7 +85,10 @@ class Retention:
         """Anonymise what is due; None when another process holds this round's lease."""
         settings = self._service.settings
         round_ms = max(1000, int(settings.reminder_interval_s * 1000) - 1000)
-        if not await self._redis.set(self._lease, secrets.token_hex(8), nx=True, px=round_ms):
+        # shielded: a cancel (shutdown) in the middle of a command leaves a redis-py connection
+        # with an unread reply in the shared pool, and the next command on it waits for ever
+        taken = await asyncio.shield(self._redis.set(self._lease, secrets.token_hex(8), nx=True, px=round_ms))
+        if not taken:
             return None
         now = self._service.clock()
         retention = timedelta(days=settings.case_retention_days)

@@ -172,3 +172,20 @@ async def record_unanswered(text: str, language: str, channel: str, intents: lis
     status, _ = await _request("POST", "/api/v1/unanswered", json=body)
     if status != 201:
         raise _unexpected("POST", "/api/v1/unanswered", status)
+
+
+@dataclass(frozen=True)
+class PrivacySummary:
+    cases: list[dict[str, Any]]  # reference, kind, status
+    retention_days: int
+
+
+async def privacy_summary(conversation_id: str) -> PrivacySummary:
+    """GET /api/v1/privacy/{conversation_id}: the conversation's cases and the case retention."""
+    status, reply = await _request("GET", f"/api/v1/privacy/{conversation_id}")
+    if status != 200 or not isinstance(reply, dict):
+        raise _unexpected("GET", "/api/v1/privacy/{conversation_id}", status)
+    try:
+        return PrivacySummary([dict(case) for case in reply["cases"]], int(reply["retention_days"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CaseServiceError("GET /api/v1/privacy: malformed reply") from exc

@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 
 from aiohttp import web
 
-from backoffice import inputs, media
+from backoffice import inputs, media, privacy
 from backoffice.appointments import Appointments, NewBooking, NotASlot, SlotTaken
 from backoffice.calendar import Office
 from backoffice.cases import CaseService, Denied
@@ -57,6 +57,25 @@ class CaseHandlers:
         now = self.service.clock()
         attachment_id = await self.service.db.run(lambda s: media.store(s, data, content_type, now))
         return web.json_response({"id": attachment_id}, status=201)
+
+
+class PrivacyHandlers:
+    """A conversation's cases for the citizen's data-access request, and their erasure."""
+
+    def __init__(self, service: CaseService) -> None:
+        self.service = service
+
+    async def describe(self, request: web.Request) -> web.Response:
+        conversation = inputs.ident(dict(request.match_info), "conversation_id")
+        cases = await self.service.db.run(lambda s: privacy.describe(s, conversation))
+        return web.json_response({"cases": cases,
+                                  "retention_days": self.service.settings.case_retention_days})
+
+    async def erase(self, request: web.Request) -> web.Response:
+        conversation = inputs.ident(dict(request.match_info), "conversation_id")
+        now = self.service.clock()
+        count = await self.service.db.run(lambda s: privacy.erase_conversation(s, conversation, now))
+        return web.json_response({"anonymised": count})
 
 
 def _int(query: dict[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -163,10 +182,13 @@ class AppointmentHandlers:
 def routes(service: CaseService, appointments: Appointments, token: str | None) -> list[web.RouteDef]:
     h = CaseHandlers(service)
     a = AppointmentHandlers(appointments)
+    p = PrivacyHandlers(service)
     return [
         web.post("/api/v1/cases", guarded(token, h.create)),
         web.get("/api/v1/cases/{reference}", guarded(token, h.status)),
         web.post("/api/v1/media", guarded(token, h.upload)),
+        web.get("/api/v1/privacy/{conversation_id}", guarded(token, p.describe)),
+        web.post("/api/v1/privacy/{conversation_id}/erase", guarded(token, p.erase)),
         web.get("/api/v1/offices", guarded(token, a.offices)),
         web.get("/api/v1/offices/{office}/slots", guarded(token, a.slots)),
         web.post("/api/v1/appointments", guarded(token, a.book)),

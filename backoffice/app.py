@@ -3,7 +3,8 @@
 Called once by ``channels/app.py:create_internal_app`` (the gateway's
 internal port) and by ``python -m backoffice`` (standalone). Start-up runs
 ``alembic upgrade head``; the housekeeping task expires unclaimed uploads
-and old unanswered questions and sends appointment reminders.
+and old unanswered questions, sends appointment reminders and anonymises
+cases past retention (``privacy.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from backoffice.content import nlg
 from backoffice.content.store import ContentStore
 from backoffice.db import Database
 from backoffice.notify import GatewayNotifier
+from backoffice.privacy import Retention
 from backoffice.settings import Settings, load
 from backoffice.timeutil import BERLIN, Clock, utc_now
 from backoffice.unanswered import api as unanswered_api
@@ -39,8 +41,10 @@ CONTENT = web.AppKey("backoffice_content", ContentStore)
 APPOINTMENTS = web.AppKey("backoffice_appointments", Appointments)
 
 
-async def housekeeping_once(service: CaseService, appointments: Appointments) -> None:
-    """Expire unclaimed uploads and old unanswered questions, send due appointment reminders."""
+async def housekeeping_once(service: CaseService, appointments: Appointments,
+                            retention: Retention | None = None) -> None:
+    """Expire unclaimed uploads and old unanswered questions, send due appointment reminders,
+    anonymise cases past retention."""
     sent = await appointments.send_reminders()
     if sent:
         log.info("sent %d appointment reminders", sent)
@@ -53,12 +57,14 @@ async def housekeeping_once(service: CaseService, appointments: Appointments) ->
     deleted = await service.db.run(lambda s: unanswered_store.expire(s, today, keep))
     if deleted:
         log.info("deleted %d unanswered questions older than %d days", deleted, keep)
+    if retention is not None:
+        await retention.run_once()
 
 
-async def _housekeeping(service: CaseService, appointments: Appointments) -> None:
+async def _housekeeping(service: CaseService, appointments: Appointments, retention: Retention) -> None:
     while True:
         try:
-            await housekeeping_once(service, appointments)
+            await housekeeping_once(service, appointments, retention)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # keep running; the next round retries
@@ -113,7 +119,8 @@ def setup(app: web.Application, settings: object | None, redis: aioredis.Redis,
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(migrate.upgrade, db.engine)
         log.info("case service: schema up to date on %s", db.engine.url.get_backend_name())
-        task = asyncio.create_task(_housekeeping(service, appointments), name="backoffice housekeeping")
+        task = asyncio.create_task(_housekeeping(service, appointments, Retention(service, redis)),
+                                   name="backoffice housekeeping")
         yield
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     content_review_after_days: int = Field(365, ge=1)  # topics reviewed longer ago are flagged
     sms_segment_budget: int = Field(3, ge=1, le=10)  # the gateway's SMS budget, for the console preview
     analytics_retention_days: int = Field(400, ge=1, le=3650)  # the gateway's: handoff counts expire with it
+    # closed cases (and appointments that are over) lose their personal fields this long after
+    # their last change (backoffice/privacy.py)
+    case_retention_days: int = Field(90, ge=1)
 
     @field_validator("gateway_notify_url")
     @classmethod

@@ -29,7 +29,7 @@ from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
-from channels import handoff_watch, notify, security
+from channels import handoff_watch, notify, retention, security
 from channels.adapter import AdapterDeps, ChannelAdapter, WebhookRequest
 from channels.adapters import enabled_adapters
 from channels.dialogue import DialogueClient, Offers
@@ -176,8 +176,9 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
     redis, keys, metrics = app[REDIS], app[KEYS], app[METRICS]
     offers = Offers(redis, keys, settings.gateway_offer_ttl_s)
     worker = Worker(settings, redis, app[SCRIPTS], keys, app[ADAPTERS], app[DIALOGUE], offers, metrics,
-                    consumer)
+                    consumer, app[DEPS].http)
     jobs = worker.jobs()
+    jobs.append(retention.job(settings, redis, keys))
     for channel, adapter in app[ADAPTERS].items():
         sender = OutboxSender(adapter, redis, keys, settings, metrics, consumer)
         jobs.append(Job(f"sender {channel.value}", keys.sender_lease(channel), sender.run, balanced=False))

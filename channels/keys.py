@@ -105,6 +105,10 @@ class Keys:
     def stats(self, day: date, name: str) -> str:
         return f"{self.prefix}:stats:{day.isoformat()}:{name}"
 
+    @property
+    def retention_lease(self) -> str:
+        return f"{self.prefix}:lease:retention"
+
     # adapters
     def rate(self, name: str) -> str:
         return f"{self.prefix}:rate:{name}"

@@ -280,6 +280,7 @@ class Outbound:
     message_id: str
     index: str
     body: Mapping[str, Any]
+    rewrite_aof: bool = False  # the last item of an erasure's confirmation (channels/erasure.py)
 
     @property
     def key(self) -> str:
@@ -289,6 +290,8 @@ class Outbound:
         data = asdict(self)
         data["channel"] = self.channel.value
         data["body"] = dict(self.body)
+        if not self.rewrite_aof:
+            del data["rewrite_aof"]
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -301,4 +304,5 @@ class Outbound:
             message_id=data["message_id"],
             index=str(data["index"]),
             body=data["body"],
+            rewrite_aof=bool(data.get("rewrite_aof")),
         )

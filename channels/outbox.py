@@ -28,9 +28,11 @@ import random
 from collections.abc import Sequence
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from channels import streams
 from channels.adapter import ChannelAdapter
+from channels.erasure import rewrite_aof
 from channels.errors import DeliveryError, describe
 from channels.keys import GROUP, Keys
 from channels.leases import LeaseHandle
@@ -197,6 +199,11 @@ class OutboxSender:
             await pipe.execute()
         self._metrics.messages_out.labels(channel=item.channel.value).inc()
         log.debug("delivered %s conv=%s", item.key, item.conversation_id)
+        if item.rewrite_aof:  # an erasure's confirmation left the outbox: off the disk with it
+            try:
+                await rewrite_aof(self._redis)
+            except RedisError as exc:
+                log.error("AOF rewrite after an erasure failed: %s", describe(exc))
 
     async def _ack(self, entry_id: str) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:

@@ -185,6 +185,11 @@ class Settings(BaseSettings):
     handoff_max_wait_s: float = Field(600.0, gt=0)  # then a waiting citizen is offered a call-back, once
     handoff_ttl_s: int = Field(24 * 3600, ge=60)  # a handoff without any message for this long ends
 
+    # --- data protection (channels/erasure.py, channels/retention.py; README "Retention") ---
+    tracker_key_prefix: str = Field("buergerassistent", pattern=r"^[A-Za-z0-9]{1,40}$")  # Rasa's, to erase
+    dead_letter_ttl_s: int = Field(30 * 24 * 3600, ge=60)  # dead letters (whole messages) kept this long
+    delivery_record_ttl_s: int = Field(90 * 24 * 3600, ge=60)  # Twilio delivery statuses
+
     @field_validator("webchat_allowed_origins", "webchat_frame_ancestors", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

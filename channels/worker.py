@@ -28,6 +28,7 @@ cannot block its partition; the citizen gets a short apology if possible.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -35,13 +36,15 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import aiohttp
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from channels import feedback, outbox, streams, texts
+from channels import feedback, outbox, privacy, streams, texts
 from channels.adapter import ChannelAdapter, RenderContext
 from channels.analytics import Counters
 from channels.dialogue import DialogueClient, Offers, TurnRequest
+from channels.erasure import Eraser
 from channels.errors import DialogueRejected, DialogueUnavailable, describe
 from channels.handoff import Handoffs
 from channels.handoff_gate import HandoffGate
@@ -60,7 +63,7 @@ BATCH = 10
 class Worker:
     def __init__(self, settings: Settings, redis: aioredis.Redis, scripts: Scripts, keys: Keys,
                  adapters: Mapping[Channel, ChannelAdapter], dialogue: DialogueClient, offers: Offers,
-                 metrics: Metrics, consumer: str) -> None:
+                 metrics: Metrics, consumer: str, http: aiohttp.ClientSession | None = None) -> None:
         self._settings = settings
         self._redis = redis
         self._scripts = scripts
@@ -73,6 +76,7 @@ class Worker:
         self._handoff = HandoffGate(Handoffs(redis, keys, settings.handoff_ttl_s), offers)
         self._counters = Counters(redis, keys, settings.analytics_retention_days)
         self._votes = feedback.Votes(redis, keys, self._counters, settings.gateway_offer_ttl_s)
+        self._eraser = Eraser(settings, redis, keys, http)
 
     def jobs(self) -> list[Job]:
         return [Job(f"partition {p}", self._keys.partition_lease(p),
@@ -135,6 +139,7 @@ class Worker:
         dead_reason = ""
         language: str | None = None
         intent: str | None = None
+        variant: str | None = None  # the answers' variant: de, en or ls
         replayed = False
         try:
             text = await self._offers.core_text(conversation, message, numbered)
@@ -143,7 +148,7 @@ class Worker:
             on_delay = functools.partial(self._on_delay, partition, entry_id, queued)
             reply = await self._dialogue.turn_with_retries(request, on_delay)
             responses = feedback.stamp(reply.responses, queued.message_id, reply.language)
-            language = reply.user_language or reply.language
+            language, variant = reply.user_language or reply.language, reply.language
             replayed, intent = reply.replayed, reply.intent
         except DialogueRejected as exc:
             dead_reason = exc.reason
@@ -151,11 +156,15 @@ class Worker:
         except DialogueUnavailable as exc:  # only after RASA_GIVE_UP_AFTER_S
             dead_reason = exc.reason
             responses = [Text(texts.pick(texts.GAVE_UP, await self._language(queued)))]
+        resolved = privacy.resolve(responses, message, variant, self._settings.gateway_address_ttl_s)
+        responses = resolved.responses
         await self._offers.remember(conversation, responses, numbered)
         context = RenderContext(conversation, language or await self._language(queued))
         items = [Outbound(message.channel, message.channel_user_id, conversation, queued.message_id,
                           str(index), body)
                  for index, body in enumerate(adapter.render(responses, context))]
+        if resolved.erase and items:  # the confirmation names the address: rewrite the AOF once it is sent
+            items[-1] = dataclasses.replace(items[-1], rewrite_aof=True)
         added = await self._commit(handle, partition, entry_id, message.channel, items, dead_reason, fields)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.delete(self._keys.notice(conversation))
@@ -164,6 +173,11 @@ class Worker:
             await pipe.execute()
         await self._counters.turn(message.channel, conversation, intent, feedback.topics(responses),
                                   answered_by_core=not dead_reason)
+        if resolved.erase:  # after the commit: Rasa has written the tracker back, the lease is still ours
+            try:
+                await self._eraser.erase(conversation, queued.message_id)
+            except RedisError as exc:  # the answer is committed; the periods still delete it all later
+                log.error("erasure of conv=%s failed: %s", conversation, describe(exc))
         self._metrics.turn_seconds.observe(time.monotonic() - started)
         log.info("answered mid=%s conv=%s partition=%d items=%d new=%d%s", queued.message_id, conversation,
                  partition, len(items), added, " (replayed)" if replayed else "")

@@ -4,6 +4,8 @@
 Order: settings (.env; secrets generated once and appended), model (trained
 when inputs changed), Redis (embedded unless REDIS_URL is set), action
 server, Rasa server, gateway. Prints where to chat and which channels are on.
+Logs go to DATA_DIR/logs, rotated at start and daily, copies deleted after
+LOG_RETENTION_DAYS (scripts/log_retention.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stack as st
+from log_retention import DAY_S, rotate
 from rasa_env import RASA_PYTHON, ROOT
 
 ENV_FILE = ROOT / ".env"
@@ -32,6 +35,7 @@ DEFAULTS = {
     "TRACKER_TTL_SECONDS": str(30 * 24 * 3600),
     "CONTENT_IS_EXAMPLE": "true",
     "DATA_DIR": "data",
+    "LOG_RETENTION_DAYS": "14",
 }
 
 
@@ -99,6 +103,9 @@ def main() -> int:
     data_dir = (ROOT / config["DATA_DIR"]).resolve()
     logs = data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    keep_days = int(config["LOG_RETENTION_DAYS"])
+    rotate(logs, keep_days)
+    rotated_at = time.monotonic()
     model = train_model()
     stack = st.Stack()
 
@@ -150,6 +157,9 @@ def main() -> int:
                 if process.poll() is not None:
                     print(f"[run] {name} exited with {process.returncode}; see {logs}")
                     stop()
+            if time.monotonic() - rotated_at > DAY_S:
+                rotate(logs, keep_days)
+                rotated_at = time.monotonic()
             time.sleep(1)
     except (TimeoutError, RuntimeError) as exc:
         print(f"[run] {exc}; see the logs in {logs}", file=sys.stderr)

@@ -9,7 +9,8 @@ conversation id or a Twilio message SID in it - never a phone number.
 * ``window:<conv>`` - WhatsApp: the citizen wrote within the last 24 hours.
 * ``template:<conv>`` - WhatsApp: the re-engagement template went out already.
 * ``cap:number:<conv>:<day>`` and ``cap:overall:<hour>`` - the cost guard.
-* ``status:<sid>`` - delivery status of a sent message, moving only forward.
+* ``status:<sid>`` - delivery status of a sent message, moving only forward; kept
+  DELIVERY_RECORD_TTL_S (default 90 days).
 
 Multi-key steps are Lua scripts, so a keyword is applied exactly once
 even when Twilio delivers the webhook twice, and the caps cannot be
@@ -29,7 +30,6 @@ from channels.messages import Channel
 from channels.settings import Settings
 
 PRIVACY_TTL_S = 365 * 24 * 3600  # after a year without contact the notice is sent again
-STATUS_TTL_S = 7 * 24 * 3600
 DAY_S, HOUR_S = 24 * 3600, 3600
 
 
@@ -192,7 +192,7 @@ class TwilioState:
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.hset(key, mapping={"channel": channel.value, "conversation": conversation,
                                     "item": item_key})
-            pipe.expire(key, STATUS_TTL_S)
+            pipe.expire(key, self._settings.delivery_record_ttl_s)
             await pipe.execute()
         if status is not None:
             await self.record_status(sid, status, "")
@@ -200,7 +200,8 @@ class TwilioState:
     async def record_status(self, sid: str, status: DeliveryStatus, error_code: str) -> bool:
         """Store ``status`` unless the message already reached it or a later one."""
         moved = await self._forward(keys=[self.key("status", sid)],
-                                    args=[RANK[status], status.value, error_code, STATUS_TTL_S])
+                                    args=[RANK[status], status.value, error_code,
+                                          self._settings.delivery_record_ttl_s])
         return bool(moved)
 
     async def status(self, sid: str) -> dict[str, str]:

@@ -49,6 +49,7 @@ def fingerprint(paths: Iterable[Path | str]) -> str:
     """Hash of the training inputs (bot/nlu_tuning.yml is read at load time, not here)."""
     digest = hashlib.sha256()
     for file in _files(ROOT / Path(p) for p in paths):
-        digest.update(str(file.relative_to(ROOT)).encode())
+        # Files outside the checkout (a temporary copy of nlu_data) count by name.
+        digest.update(str(file.relative_to(ROOT) if file.is_relative_to(ROOT) else file.name).encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()[:16]

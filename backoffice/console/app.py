@@ -17,10 +17,20 @@ from aiohttp import web
 
 from backoffice import office_hours
 from backoffice.cases import CaseService
-from backoffice.console import auth_views, case_views, conversation_views, handoff_api, pages, user_views
+from backoffice.console import (
+    auth_views,
+    case_views,
+    conversation_views,
+    handoff_api,
+    model_views,
+    pages,
+    user_views,
+)
 from backoffice.console.context import Clock, Console, ConsoleConfig, html_handler, utc_now
 from backoffice.db import Database
 from backoffice.office_hours import OfficeHours
+from backoffice.publish.pipeline import Publisher
+from backoffice.settings import Settings
 from channels.handoff import Handoffs
 from channels.keys import Keys
 
@@ -31,10 +41,17 @@ async def _stylesheet(request: web.Request) -> web.Response:
 
 
 def add_console(app: web.Application, config: ConsoleConfig, redis: aioredis.Redis, database: Database,
-                cases: CaseService, hours: OfficeHours, clock: Clock = utc_now) -> Console:
+                cases: CaseService, hours: OfficeHours, clock: Clock = utc_now,
+                publisher: Publisher | None = None) -> Console:
+    """``publisher``: the train-and-publish pages (``/console/models``) with it."""
     console = Console(config, database, cases, redis, hours, clock)
+    extra: list[web.RouteDef] = []
+    if publisher is not None:
+        runs = model_views.Runs()
+        extra = model_views.routes(console, publisher, runs)
+        app.cleanup_ctx.append(runs.lifetime)
     for route in [*auth_views.routes(console), *case_views.routes(console),
-                  *conversation_views.routes(console), *user_views.routes(console)]:
+                  *conversation_views.routes(console), *user_views.routes(console), *extra]:
         app.router.add_route(route.method, route.path, html_handler(route.handler))
     app.router.add_get("/console/static/console.css", _stylesheet)
     app.router.add_get("/console", _to_console)
@@ -65,4 +82,5 @@ def setup(app: web.Application, settings: Any, redis: aioredis.Redis, database: 
     config = ConsoleConfig.from_settings(settings)
     hours = office_hours.load().office()
     add_handoff_routes(app, config, redis, hours, clock)
-    return add_console(app, config, redis, database, cases, hours, clock)
+    publisher = Publisher(settings, redis) if isinstance(settings, Settings) else None
+    return add_console(app, config, redis, database, cases, hours, clock, publisher)

@@ -90,14 +90,7 @@ class Publisher:
             if not decision.accepted:
                 return await self._refused(user, decision, model.name)
             await self._phase(Phase.ROLLOUT, rows=_rows(decision))
-            entry = registry.ModelEntry(model.name, str(model), figures, user, self._clock().isoformat())
-            if current.in_service is not None and current.in_service.name == model.name:
-                current.in_service = entry  # same inputs, same model: only the figures are new
-            else:
-                previous = Path(current.in_service.path) if current.in_service else None
-                await self._rollout().apply(model, previous, self._detail)
-                current.publish(entry)
-            return await self._done(user, Outcome.PUBLISHED, model.name, current, rows=_rows(decision))
+            return await self._go_live(current, model, figures, user, _rows(decision))
         except asyncio.CancelledError:
             await self._end(outcome=Outcome.FAILED, reasons=["Abgebrochen (der Dienst wurde beendet)."])
             raise
@@ -106,6 +99,28 @@ class Publisher:
         except Exception as exc:  # the run must end visibly, whatever broke
             log.exception("model publish failed")
             return await self._failed(user, f"interner Fehler ({type(exc).__name__})")
+
+    async def publish_checked(self, model: Path, figures: dict[str, float], user: str) -> Progress:
+        """Put a model that passed its checks elsewhere into service (under the lock): the last
+        step of :meth:`publish` alone."""
+        async with self.state.lock():
+            current = self.registry()
+            await self._begin("publish", user, Phase.ROLLOUT)
+            try:
+                return await self._go_live(current, model, figures, user, [])
+            except RolloutError as exc:
+                return await self._failed(user, str(exc))
+
+    async def _go_live(self, current: registry.Registry, model: Path, figures: dict[str, float], user: str,
+                       rows: list[dict[str, Any]]) -> Progress:
+        entry = registry.ModelEntry(model.name, str(model), figures, user, self._clock().isoformat())
+        if current.in_service is not None and current.in_service.name == model.name:
+            current.in_service = entry  # same inputs, same model: only the figures are new
+        else:
+            previous = Path(current.in_service.path) if current.in_service else None
+            await self._rollout().apply(model, previous, self._detail)
+            current.publish(entry)
+        return await self._done(user, Outcome.PUBLISHED, model.name, current, rows=rows)
 
     # -- rollback --------------------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ def progress_html(progress: Progress) -> str:
 
 
 def _change(drop: float | None) -> str:
-    return "–" if drop is None else f"{-drop:+.1f} Punkte".replace(".", ",")
+    return "–" if drop is None else f"{-drop or 0.0:+.1f} Punkte".replace(".", ",")  # no "-0,0"
 
 
 def figures_table(rows: Sequence[Mapping[str, Any]]) -> str:

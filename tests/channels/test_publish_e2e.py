@@ -28,6 +28,7 @@ pytestmark = pytest.mark.e2e
 TOPICS = ["kfz_zulassung", "elterngeld", "einbuergerung", "fuehrerschein_umtausch", "grundsicherung",
           "aufenthaltstitel"]
 CITIZENS = 6
+ANSWER_TIMEOUT_S = 180  # a turn waits for a server that is loading a model, or moves to the other one
 
 
 async def _serving(http: aiohttp.ClientSession, url: str, token: str) -> str:
@@ -65,7 +66,9 @@ async def test_publish_and_rollback_answer_every_message_exactly_once(
             sent[user].append(topic)
             during_swap += swapping.is_set()
             n += 1
-            await asyncio.sleep(0.8)
+            # A citizen waits for the answer before writing again; a lost message ends the test here.
+            await sink.wait_for(lambda: len(sink.texts(user)) >= len(sent[user]), timeout=ANSWER_TIMEOUT_S)
+            await asyncio.sleep(0.5)
 
     async def operator() -> tuple[Outcome | None, Outcome | None, list[str], list[str]]:
         await asyncio.sleep(2)
@@ -86,13 +89,9 @@ async def test_publish_and_rollback_answer_every_message_exactly_once(
         assert (published, rolled_back) == (Outcome.PUBLISHED, Outcome.ROLLED_BACK)
         assert after_publish == [rasa_pair.candidate.name] * 2
         assert after_rollback == [rasa_pair.model.name] * 2
-        assert during_swap >= CITIZENS * 4, "too few messages were sent while the models were swapped"
+        assert during_swap >= CITIZENS * 3, "too few messages were sent while the models were swapped"
 
-        def all_answered() -> bool:
-            return all(len(sink.texts(user)) >= len(topics) for user, topics in sent.items())
-
-        await sink.wait_for(all_answered, timeout=120)
-        await asyncio.sleep(1)  # a duplicate would arrive now
+        await asyncio.sleep(2)  # a duplicate would arrive now
         for user, topics in sent.items():
             assert sink.texts(user) == [answer(t) for t in topics], user
         final = registry.load(staff.model_registry_path)

@@ -52,6 +52,9 @@ class Publisher:
         work = {"publish": self.publish, "rollback": self.rollback}[action]
         stack = AsyncExitStack()
         await stack.enter_async_context(self.state.lock())
+        # Visible as running at once, before the task first runs (a page shown right after the start).
+        await self.state.update(running=True, action=action, user=user, outcome=None, reasons=[], rows=[],
+                                detail="", started_at=self._clock().isoformat(), finished_at="")
 
         async def run() -> Progress:
             async with stack:

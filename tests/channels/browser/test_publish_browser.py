@@ -29,7 +29,8 @@ from tests.backoffice.console_support import PASSWORD, add_user
 from tests.channels.conftest import REDIS_URL
 from tests.publish.fixtures import fast_config, harmful_topics
 
-pytestmark = pytest.mark.browser
+# Trainings and evaluations: minutes on a loaded machine.
+pytestmark = pytest.mark.timeout(900)
 
 ROOT = Path(__file__).resolve().parents[3]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"

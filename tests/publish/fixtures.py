@@ -15,7 +15,8 @@ TOPICS = ROOT / "nlu_data" / "topics"
 # Topic -> the topic its examples are moved into (all but one, in every language).
 MERGED = {"personalausweis": "reisepass", "wohnsitz_anmelden": "wohnsitz_abmelden",
           "wunschkennzeichen": "kfz_zulassung", "wohngeld": "elterngeld",
-          "wertstoffhof": "sperrmuell_anmelden"}
+          "wertstoffhof": "sperrmuell_anmelden", "fuehrerschein_umtausch": "fuehrerschein_ersterteilung",
+          "einbuergerung": "aufenthaltstitel", "bafoeg_schueler": "elterngeld"}
 
 
 def fast_config(folder: Path) -> Path:

@@ -44,7 +44,7 @@ def report(progress: Progress) -> str:
 
 async def main(action: str, user: str) -> int:
     settings = load()
-    redis = aioredis.Redis.from_url(settings.redis_url)
+    redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
     publisher = Publisher(settings, redis)
     try:
         if action == "status":

@@ -56,7 +56,7 @@ async def test_publish_and_rollback_answer_every_message_exactly_once(
     reg.publish(registry.ModelEntry(rasa_pair.model.name, str(rasa_pair.model), {}, "setup",
                                     "2026-11-30T00:00:00+00:00"))
     registry.save(staff.model_registry_path, reg)
-    redis = aioredis.Redis.from_url(REDIS_URL)
+    redis = aioredis.Redis.from_url(REDIS_URL, decode_responses=True)  # as the gateway opens it
     publisher = Publisher(staff, redis)
 
     sent: dict[str, list[str]] = {f"buerger{c}": [] for c in range(CITIZENS)}

@@ -4,7 +4,7 @@ RASA_PY := .venv-rasa/bin/python
 GW_PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup train validate-content validate-deploy backup restore lint eval-nlu tune-oos bench-nlu-clinc bench-gateway bench-scale clean
+.PHONY: run test setup train validate-content validate-deploy backup restore lint eval-nlu publish rollback tune-oos bench-nlu-clinc bench-gateway bench-scale clean
 
 setup:
 	@$(PYTHON) scripts/setup_env.py
@@ -37,6 +37,13 @@ lint: setup
 
 eval-nlu: setup
 	@$(RASA_PY) scripts/eval_nlu.py
+
+# Train, check and publish a model (the console's "Trainieren und veröffentlichen"); roll back.
+publish: setup
+	@$(GW_PY) -m backoffice.publish publish
+
+rollback: setup
+	@$(GW_PY) -m backoffice.publish rollback
 
 tune-oos: setup
 	@$(RASA_PY) scripts/eval_nlu.py --tune

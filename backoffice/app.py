@@ -75,7 +75,8 @@ async def _housekeeping(service: CaseService, appointments: Appointments, retent
 # Settings the gateway and the staff side share: the gateway's values win when it composes both.
 SHARED = ("case_service_token", "database_url", "gateway_redis_prefix", "redis_url", "handoff_max_wait_s",
           "sms_segment_budget",
-          "analytics_retention_days")
+          "analytics_retention_days",
+          "rasa_token")
 
 
 def own_settings(given: object | None) -> Settings:
@@ -86,6 +87,8 @@ def own_settings(given: object | None) -> Settings:
     if given is None:
         return settings
     update = {name: getattr(given, name) for name in SHARED if getattr(given, name, None) is not None}
+    if getattr(given, "rasa_instances", None):
+        update["rasa_urls"] = ",".join(str(u) for u in given.rasa_instances)
     host, port = getattr(given, "internal_host", None), getattr(given, "internal_port", None)
     if "gateway_notify_url" not in settings.model_fields_set and host and port:
         update["gateway_notify_url"] = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"

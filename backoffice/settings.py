@@ -59,6 +59,19 @@ class Settings(BaseSettings):
     # closed cases (and appointments that are over) lose their personal fields this long after
     # their last change (backoffice/privacy.py)
     case_retention_days: int = Field(90, ge=1)
+    # Train, check, publish (backoffice/publish/). The Rasa servers a new model is loaded into,
+    # one at a time: RASA_URLS (comma separated) or else RASA_URL; RASA_TOKEN is their API token.
+    rasa_url: str = Field("http://127.0.0.1:5005", pattern=r"^https?://[^\s/]+(/\S*)?$")
+    rasa_urls: str = ""
+    rasa_token: SecretStr | None = None
+    publish_max_drop_points: float = Field(2.0, ge=0, le=100)  # allowed drop of a figure, in points
+    publish_load_timeout_s: float = Field(600.0, gt=0)  # one Rasa server loading a model
+    model_registry_path: Path = ROOT / "data" / "run" / "models.json"
+    publish_work_dir: Path = ROOT / "data" / "run" / "publish"  # logs and reports of each run
+    publish_models_dir: Path = ROOT / "models" / "published"  # must be readable by every Rasa server
+    publish_topics_dir: Path = ROOT / "nlu_data" / "topics"
+    publish_config: Path = ROOT / "config.yml"  # the pipeline file trained with
+    publish_conversation_tests: str = "tests/e2e/test_conversations.py"  # pytest arguments
 
     @field_validator("gateway_notify_url")
     @classmethod
@@ -68,6 +81,12 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str | None:
         return self.case_service_token.get_secret_value() if self.case_service_token else None
+
+    @property
+    def rasa_instances(self) -> list[str]:
+        """RASA_URLS, else RASA_URL: every server a published model goes into."""
+        urls = [u.strip().rstrip("/") for u in self.rasa_urls.split(",") if u.strip()]
+        return list(dict.fromkeys(urls)) or [self.rasa_url.rstrip("/")]
 
     @property
     def open311_keys(self) -> frozenset[str]:

@@ -10,7 +10,10 @@ starts a Rasa server with that model and parses, one request at a time:
                                                       -> other_acc
 - tests/nlu/oos_test.yml and held-out out_of_scope    -> oos_rejected
 - every in-scope example above                        -> false_fallback
-and prints one JSON line. --tune instead chooses the blend weight and the
+and prints one JSON line (also written to --figures-out, for the publish
+check in backoffice/publish/). --topics evaluates another copy of the topic
+files, --config another pipeline file (the publish tests train with fewer
+epochs). --tune instead chooses the blend weight and the
 out-of-scope thresholds on tests/nlu/validation.yml (never on the test data)
 and writes them to bot/nlu_tuning.yml. Details go to data/eval/report.json.
 """
@@ -58,9 +61,9 @@ def _label(intent: str) -> str:
     return intent.split("/", 1)[1] if intent.startswith("faq/") else intent
 
 
-def load_examples() -> list[dict[str, str]]:
+def load_examples(topics: Path = TOPICS) -> list[dict[str, str]]:
     rows = []
-    for path in sorted(TOPICS.glob("*.yml")):
+    for path in sorted(topics.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for block in data.get("nlu") or []:
             lang = (block.get("metadata") or {}).get("lang", "de")
@@ -81,12 +84,12 @@ def make_split(rows: list[dict[str, str]]) -> list[str]:
     return sorted(held_out)
 
 
-def training_files(held_out: set[str], out: Path) -> Path:
+def training_files(held_out: set[str], out: Path, topics: Path = TOPICS) -> Path:
     """Copies of the topic files without the held-out examples."""
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.yml"):
         old.unlink()
-    for path in sorted(TOPICS.glob("*.yml")):
+    for path in sorted(topics.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for block in data.get("nlu") or []:
             kept = [t for t in _examples(block) if t not in held_out]
@@ -125,9 +128,9 @@ class Knobs:
     response_threshold: float
 
 
-def configured_knobs() -> Knobs:
+def configured_knobs(config_file: Path = ROOT / "config.yml") -> Knobs:
     """The knobs a model gets when loaded: bot/nlu_tuning.yml over config.yml."""
-    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
     by_name = {c["name"].rsplit(".", 1)[-1]: c for c in config["pipeline"]}
     blend_config = tuned(by_name["SentenceEncoderBlend"], ("weight",))
     oos = tuned(by_name["OutOfScopeFilter"], ("intent_threshold", "response_threshold"))
@@ -147,23 +150,23 @@ def decide(row: dict[str, Any], knobs: Knobs) -> str:
     return _label(topic) if topic else intent
 
 
-def with_server(model: Path, fn: Any) -> Any:
+def with_server(model: Path, fn: Any, work: Path = WORK) -> Any:
     processes = st.Stack()
     port = st.free_port()
     try:
         token = "eval"
-        _start_plain(processes, model, port, token)
+        _start_plain(processes, model, port, token, work)
         return fn(f"http://127.0.0.1:{port}/model/parse?token={token}")
     finally:
         processes.stop()
 
 
-def _start_plain(processes: st.Stack, model: Path, port: int, token: str) -> None:
+def _start_plain(processes: st.Stack, model: Path, port: int, token: str, work: Path = WORK) -> None:
     """A Rasa server for parsing only: in-memory stores, no action server."""
-    WORK.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
     command = [str(RASA_PYTHON), "-m", "rasa", "run", "--model", str(model), "--enable-api",
                "--auth-token", token, "--interface", "127.0.0.1", "--port", str(port)]
-    log = open(WORK / "rasa.log", "ab")  # noqa: SIM115 - handed to the child
+    log = open(work / "rasa.log", "ab")  # noqa: SIM115 - handed to the child
     process = processes.add("rasa", subprocess.Popen(
         command, cwd=ROOT, env=rasa_environ(), stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True))
@@ -242,17 +245,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tune", action="store_true", help="choose thresholds on validation.yml")
     parser.add_argument("--resplit", action="store_true", help="write a new split.json")
+    parser.add_argument("--topics", type=Path, default=TOPICS, help="topic files to evaluate")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml", help="pipeline file")
+    parser.add_argument("--work", type=Path, default=WORK, help="folder for training copies and reports")
+    parser.add_argument("--figures-out", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args()
-    rows = load_examples()
+    work, topics, config = args.work.resolve(), args.topics.resolve(), args.config.resolve()
+    rows = load_examples(topics)
     if args.resplit or not SPLIT.exists():
         SPLIT.write_text(json.dumps(make_split(rows), ensure_ascii=False, indent=0) + "\n",
                          encoding="utf-8")
     held_out = set(json.loads(SPLIT.read_text(encoding="utf-8")))
-    data_dir = training_files(held_out, WORK / "train")
-    model = trainer.train([str(data_dir.relative_to(ROOT))], ROOT / "models" / "eval", "eval")
+    data_dir = training_files(held_out, work / "train", topics)
+    model = trainer.train([str(data_dir)], ROOT / "models" / "eval", "eval", str(config))
 
     if args.tune:
-        results, _ = with_server(model, lambda url: run_parses(url, _load_set("validation.yml")))
+        results, _ = with_server(model, lambda url: run_parses(url, _load_set("validation.yml")), work)
         knobs, accuracy = tune(results)
         write_knobs(knobs, accuracy, model)
         print(json.dumps({"validation_acc": accuracy, **asdict(knobs)}))
@@ -260,15 +268,15 @@ def main() -> int:
 
     test_rows = [r for r in rows if r["text"] in held_out]
     test_rows += _load_set("multilingual.yml") + _load_set("oos_test.yml")
-    results, timings = with_server(model, lambda url: run_parses(url, test_rows))
-    knobs = configured_knobs()
+    results, timings = with_server(model, lambda url: run_parses(url, test_rows), work)
+    knobs = configured_knobs(config)
     for row in results:
         row["predicted"] = decide(row, knobs)
     result = figures(results, timings)
-    WORK.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
     errors = [r for r in results if r["predicted"] != r["expected"]]
     confusions = Counter((r["expected"], r["predicted"]) for r in errors)
-    (WORK / "report.json").write_text(json.dumps({
+    (work / "report.json").write_text(json.dumps({
         "figures": result, "model": model.name, "n": len(results),
         "knobs": asdict(knobs),
         "top_confusions": [[e, p, n] for (e, p), n in confusions.most_common(40)],
@@ -276,6 +284,9 @@ def main() -> int:
             "pipeline_top": _top(e["pipeline"]), "sentence_top": _top(e["sentence"])}
             for e in errors],
     }, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.figures_out:
+        args.figures_out.write_text(json.dumps({"model": model.name, "n": len(results), "figures": result}),
+                                    encoding="utf-8")
     print(json.dumps(result))
     return 0
 

@@ -45,10 +45,17 @@ def _files(paths: Iterable[Path]) -> list[Path]:
     return sorted(files)
 
 
+def _hashed_name(file: Path) -> tuple[int, Path]:
+    """A file in the checkout counts by its path in it; one outside (a temporary copy of
+    nlu_data, a pipeline file for tests) by its name alone, after those, so that the same
+    inputs in another temporary folder give the same hash."""
+    return (0, file.relative_to(ROOT)) if file.is_relative_to(ROOT) else (1, Path(file.name))
+
+
 def fingerprint(paths: Iterable[Path | str]) -> str:
     """Hash of the training inputs (bot/nlu_tuning.yml is read at load time, not here)."""
     digest = hashlib.sha256()
-    for file in _files(ROOT / Path(p) for p in paths):
-        digest.update(str(file.relative_to(ROOT)).encode())
+    for file in sorted(_files(ROOT / Path(p) for p in paths), key=_hashed_name):
+        digest.update(str(_hashed_name(file)[1]).encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()[:16]

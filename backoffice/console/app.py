@@ -23,6 +23,7 @@ from backoffice.console import (
     case_views,
     conversation_views,
     handoff_api,
+    model_views,
     pages,
     topic_views,
     user_views,
@@ -31,6 +32,8 @@ from backoffice.console.context import Clock, Console, ConsoleConfig, html_handl
 from backoffice.content.store import ContentStore
 from backoffice.db import Database
 from backoffice.office_hours import OfficeHours
+from backoffice.publish.pipeline import Publisher
+from backoffice.settings import Settings
 from backoffice.unanswered import views as unanswered_views
 from backoffice.unanswered.topic_files import TopicFiles
 from channels.analytics import Counters
@@ -44,13 +47,20 @@ async def _stylesheet(request: web.Request) -> web.Response:
 
 
 def add_console(app: web.Application, config: ConsoleConfig, redis: aioredis.Redis, database: Database,
-                cases: CaseService, hours: OfficeHours, clock: Clock = utc_now) -> Console:
+                cases: CaseService, hours: OfficeHours, clock: Clock = utc_now,
+                publisher: Publisher | None = None) -> Console:
+    """``publisher``: the train-and-publish pages (``/console/models``) with it."""
     console = Console(config, database, cases, redis, hours, clock)
+    extra: list[web.RouteDef] = []
+    if publisher is not None:
+        runs = model_views.Runs()
+        extra = model_views.routes(console, publisher, runs)
+        app.cleanup_ctx.append(runs.lifetime)
     for route in [*auth_views.routes(console), *case_views.routes(console),
                   *conversation_views.routes(console), *user_views.routes(console),
                   *unanswered_views.routes(console, TopicFiles(config.content_dir / "topics"),
                                            config.unanswered_retention_days),
-                  *analytics_views.routes(console)]:
+                  *analytics_views.routes(console), *extra]:
         app.router.add_route(route.method, route.path, html_handler(route.handler))
     app.router.add_get("/console/static/console.css", _stylesheet)
     app.router.add_get("/console", _to_console)
@@ -84,7 +94,8 @@ def setup(app: web.Application, settings: Any, redis: aioredis.Redis, database: 
     config = ConsoleConfig.from_settings(settings)
     hours = office_hours.load().office()
     add_handoff_routes(app, config, redis, hours, clock)
-    console = add_console(app, config, redis, database, cases, hours, clock)
+    publisher = Publisher(settings, redis) if isinstance(settings, Settings) else None
+    console = add_console(app, config, redis, database, cases, hours, clock, publisher)
     if content is not None:
         add_topic_routes(app, console, content, settings)
     return console

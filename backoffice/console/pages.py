@@ -79,6 +79,8 @@ def nav(user: User | None, csrf: str | None) -> str:
         links.append('<li><a href="/console/analytics">Auswertung</a></li>')
     if "admin" in roles:
         links.append('<li><a href="/console/users">Konten</a></li>')
+    if "editor" in user.roles.split(","):
+        links.append('<li><a href="/console/models">Modell</a></li>')
     return (f'<nav aria-label="Hauptnavigation"><ul>{"".join(links)}</ul></nav>'
             f'<p>Angemeldet als {e(user.display_name)}</p>'
             + button_form("/console/logout", "Abmelden", csrf))

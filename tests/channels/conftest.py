@@ -30,6 +30,7 @@ from aiohttp import web
 from channels.app import create_app, create_internal_app
 from channels.settings import Settings
 from tests.channels.fakes import FakeCore, Sink
+from tests.channels.rasa_pair import rasa_pair  # noqa: F401 - two Rasa servers (publish tests)
 from tests.channels.real_core import real_core  # noqa: F401 - a fixture for end-to-end tests
 
 ROOT = Path(__file__).resolve().parents[2]

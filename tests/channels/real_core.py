@@ -36,6 +36,17 @@ class RealCore:
     log_dir: Path  # actions.log and rasa.log: the processes' stdout and stderr
 
 
+def delete_keys(prefix: str) -> None:
+    """Remove a test's Rasa keys (tracker and lock store) from the shared test Redis."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 def _model() -> Path:
     if os.environ.get("TEST_MODEL"):
         return Path(os.environ["TEST_MODEL"])
@@ -61,10 +72,4 @@ def real_core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealCore]:
                        token, prefix, tmp)
     finally:
         processes.stop()
-        client = redis.Redis.from_url(REDIS_URL)
-        try:
-            keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-            if keys:
-                client.delete(*keys)
-        finally:
-            client.close()
+        delete_keys(prefix)

@@ -23,7 +23,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-import redis
 import redis.asyncio as aioredis
 from aiohttp import web
 
@@ -31,7 +30,10 @@ from channels.app import create_app, create_internal_app
 from channels.settings import Settings
 from tests.channels.fakes import FakeCore, Sink
 from tests.channels.rasa_pair import rasa_pair  # noqa: F401 - two Rasa servers (publish tests)
-from tests.channels.real_core import real_core  # noqa: F401 - a fixture for end-to-end tests
+from tests.channels.real_core import (
+    delete_keys,
+    real_core,  # noqa: F401 - a fixture for end-to-end tests
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -50,13 +52,7 @@ def free_port() -> int:
 def prefix() -> Iterator[str]:
     name = f"t{uuid.uuid4().hex[:12]}"
     yield name
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{name}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+    delete_keys(name)
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ class RealCore:
 
 
 def delete_keys(prefix: str) -> None:
-    """Remove a test's Rasa keys (tracker and lock store) from the shared test Redis."""
+    """Remove every key under a test's prefix (gateway state, Rasa tracker, lock) from the test Redis."""
     client = redis.Redis.from_url(REDIS_URL)
     try:
         keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from tests.channels.conftest import PSEUDONYM_KEY, REDIS_URL, GatewayProcess, process_env
 from tests.channels.fake_telegram import SECRET, TOKEN
+from tests.channels.real_core import delete_keys
 from tests.fuzzing import fuzz, json_values, nasty_text, raw_bodies
 
 ORIGIN = "https://www.maerkischer-kreis.de"
@@ -71,11 +72,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GatewayP
         yield process, prefix
     finally:
         asyncio.run(process.terminate())
-        client = redis.Redis.from_url(REDIS_URL)
-        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-        client.close()
+        delete_keys(prefix)
 
 
 def _assert_untouched(process: GatewayProcess, prefix: str) -> None:

@@ -50,7 +50,9 @@ def rasa_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaPair]:
     try:
         action_port, ports = st.free_port(), (st.free_port(), st.free_port())
         token = secrets.token_urlsafe(16)
-        env = st.endpoint_environ(REDIS_URL, action_port, 3600, prefix=prefix)
+        nlg = st.start_nlg(processes, {"REDIS_URL": REDIS_URL, "GATEWAY_REDIS_PREFIX": prefix},
+                           tmp / "nlg.log")
+        env = st.endpoint_environ(REDIS_URL, action_port, 3600, nlg, prefix=prefix)
         st.start_action_server(processes, action_port, env, tmp / "actions.log")
         with ThreadPoolExecutor(2) as pool:  # both load their model at the same time
             starts = [pool.submit(st.start_rasa, processes, model, port, token, env, tmp / f"rasa-{port}.log")

@@ -61,7 +61,8 @@ def stack(tmp_path: Path, prefix: str) -> Iterator[Stack]:
         cases.start()
         tracker_prefix, token = f"rc{secrets.token_hex(5)}", secrets.token_urlsafe(16)
         action_port, rasa_port = st.free_port(), st.free_port()
-        env = {**st.endpoint_environ(redis_url, action_port, 3600, prefix=tracker_prefix),
+        nlg = st.Nlg(f"{cases.url}/nlg", case_service.TOKEN)  # python -m backoffice serves the answers too
+        env = {**st.endpoint_environ(redis_url, action_port, 3600, nlg, prefix=tracker_prefix),
                "CASE_SERVICE_URL": cases.url, "CASE_SERVICE_TOKEN": case_service.TOKEN}
         st.start_action_server(processes, action_port, env, tmp_path / "actions.log")
         st.start_rasa(processes, _model(), rasa_port, token, env, tmp_path / "rasa.log")
@@ -93,11 +94,17 @@ async def _redis_dump(client: aioredis.Redis) -> str:
     lines = []
     async for key in client.scan_iter(count=1000):
         kind = await client.type(key)
-        reader = {"string": client.get, "hash": client.hgetall, "set": client.smembers,
+        reader = {"string": lambda k: _raw_string(client, k), "hash": client.hgetall, "set": client.smembers,
                   "list": lambda k: client.lrange(k, 0, -1), "zset": lambda k: client.zrange(k, 0, -1),
                   "stream": client.xrange}.get(kind)
         lines.append(f"{key} {await reader(key) if reader else kind}")
     return "\n".join(lines)
+
+
+async def _raw_string(client: aioredis.Redis, key: str) -> str:
+    """A string value as text even when it is binary (the analytics' HyperLogLogs)."""
+    value = await client.execute_command("GET", key, NEVER_DECODE=True)
+    return value.decode("utf-8", "replace") if value is not None else ""
 
 
 async def _rewrites_done(client: aioredis.Redis, at_least: int) -> None:

@@ -35,8 +35,9 @@ ANSWER_TIMEOUT_S = 180  # a turn waits for a server that is loading a model, or 
 
 def _answers(sink, user: str) -> list[str]:
     """What ``user`` got, without the notice that an answer takes longer (the gateway holds the
-    message meanwhile, which is what it should do while a model loads)."""
-    return [text for text in sink.texts(user) if text != DELAY_NOTICE["de"]]
+    message meanwhile, which is what it should do while a model loads) and without the textless
+    "War das hilfreich?" offer that follows each FAQ answer."""
+    return [text for text in sink.texts(user) if text and text != DELAY_NOTICE["de"]]
 
 
 async def _serving(http: aiohttp.ClientSession, url: str, token: str) -> str:

@@ -4,7 +4,7 @@ RASA_PY := .venv-rasa/bin/python
 GW_PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup train validate-content validate-deploy backup restore lint eval-nlu publish rollback tune-oos bench-nlu-clinc bench-gateway bench-scale clean
+.PHONY: run test setup train validate-content validate-deploy backup restore lint eval-nlu publish rollback tune-oos bench-nlu-clinc bench-gateway bench-scale chaos clean
 
 setup:
 	@$(PYTHON) scripts/setup_env.py
@@ -57,6 +57,11 @@ bench-gateway: setup
 # make bench-scale [ARGS="--rate 1 --duration 15 --conversations 5"] (needs a model: make train)
 bench-scale: setup
 	@$(GW_PY) scripts/bench_scale.py $(ARGS)
+
+# make chaos [ARGS="--quick" | "--messages 1000 --conversations 100 --rate 2 --rasa-pause 30"]
+# (needs a model: make train; at most 25 minutes; own processes on free ports, beside make run)
+chaos: setup
+	@$(GW_PY) scripts/chaos.py $(ARGS)
 
 clean:
 	rm -rf models data/run data/tmp

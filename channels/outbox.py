@@ -14,7 +14,11 @@ with exponential backoff and jitter, honouring the channel's
 item to the dead-letter stream with its reason. After a successful send a
 ``delivered`` marker is set before the entry is acknowledged, so an entry
 reclaimed after a crash is not sent again (at-least-once only across the
-gap between the channel accepting it and the marker).
+gap between the channel accepting it and the marker). The marker's value is
+the channel's id of the sent message (Telegram message id, Twilio SID, web
+chat history number; "1" if the channel gives none): the delivery record
+that ties what a citizen received to the message it answers (``make chaos``
+matches answers to inbound messages with it).
 
 :class:`RateLimiter` is the hook for channel limits (Telegram: 1/s per
 chat, 30/s overall): a GCRA limiter on Redis, shared by all processes.
@@ -174,7 +178,7 @@ class OutboxSender:
         attempt = 0
         while True:
             try:
-                await self._adapter.send(item)
+                delivery = await self._adapter.send(item)
                 break
             except DeliveryError as exc:
                 error = exc
@@ -194,7 +198,8 @@ class OutboxSender:
                      pause)
             await asyncio.sleep(pause)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._keys.delivered(item.key), "1", ex=s.gateway_dedupe_ttl_s)
+            sent_as = getattr(delivery, "channel_message_id", None) or "1"
+            pipe.set(self._keys.delivered(item.key), sent_as, ex=s.gateway_dedupe_ttl_s)
             pipe.xack(self._stream, GROUP, entry_id).xdel(self._stream, entry_id)
             await pipe.execute()
         self._metrics.messages_out.labels(channel=item.channel.value).inc()

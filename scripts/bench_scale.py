@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,9 +122,10 @@ class World:
     nlg_url: st.Nlg
     rasa: list[Proc] = field(default_factory=list)
     core_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    prefix: str = "benchscale"  # Redis keys of Rasa and the NLG endpoint
 
     def rasa_env(self) -> dict[str, str]:
-        return st.endpoint_environ(self.redis_url, self.action_port, 3600, self.nlg_url, prefix="benchscale")
+        return st.endpoint_environ(self.redis_url, self.action_port, 3600, self.nlg_url, prefix=self.prefix)
 
     def ensure_rasa(self, count: int) -> list[Proc]:
         while len(self.rasa) < count:
@@ -236,40 +238,56 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str]) -> int:
-    args = parse_args(argv)
+def start_world(stack: st.Stack, work: Path, model: Path, prefix: str = "benchscale",
+                fsync_always: bool = False) -> World:
+    """Redis of its own, the NLG endpoint and the action server; Rasa servers come with ``ensure_rasa``."""
+    redis_url = st.start_redis(stack, st.free_port(), work / "redis", work / "redis.log", fsync_always)
+    nlg_url = st.start_nlg(stack, {"REDIS_URL": redis_url, "GATEWAY_REDIS_PREFIX": prefix}, work / "nlg.log")
+    world = World(stack, work, redis_url, model, secrets.token_urlsafe(24), st.free_port(), nlg_url,
+                  prefix=prefix)
+    st.start_action_server(stack, world.action_port, world.rasa_env(), work / "actions.log")
+    return world
+
+
+def run_stack(work_prefix: str, body: Callable[[st.Stack, Path], int],
+              report: Callable[[str], None] = say) -> int:
+    """``body(stack, work)`` with a fresh work folder; every process stopped afterwards, the folder
+    (the processes' logs) kept unless ``body`` returned 0. Its exit code, 130 on Ctrl-C."""
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     began = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    work = Path(tempfile.mkdtemp(prefix=work_prefix))
     stack = st.Stack()
-    keep_logs = True
+    code = 1
     try:
-        model = newest_model()
-        questions = bg.german_faq_questions()
-        say(f"bench-scale: model {model.name}; work folder {work}")
-        redis_url = st.start_redis(stack, st.free_port(), work / "redis", work / "redis.log")
-        nlg_url = st.start_nlg(stack, {"REDIS_URL": redis_url, "GATEWAY_REDIS_PREFIX": "benchscale"},
-                               work / "nlg.log")
-        world = World(stack, work, redis_url, model, secrets.token_urlsafe(24), st.free_port(), nlg_url)
-        st.start_action_server(stack, world.action_port, world.rasa_env(), work / "actions.log")
-        result = asyncio.run(bench(world, args, questions))
-        say(f"done in {time.monotonic() - began:.0f} s")
-        print(json.dumps(result), flush=True)
-        keep_logs = False
-        return 0
+        code = body(stack, work)
+        report(f"done in {time.monotonic() - began:.0f} s")
     except KeyboardInterrupt:
-        say("interrupted; stopping everything")
-        return 130
+        report("interrupted; stopping everything")
+        code = 130
     except (BenchError, TimeoutError, RuntimeError) as exc:
-        say(f"failed: {exc}")
-        return 1
+        report(f"failed: {exc}")
     finally:
         with contextlib.suppress(Exception):
             stack.stop(timeout=30)
-        if keep_logs:
-            say(f"logs kept in {work}")
+        if code:
+            report(f"logs kept in {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+    return code
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+
+    def body(stack: st.Stack, work: Path) -> int:
+        model = newest_model()
+        questions = bg.german_faq_questions()
+        say(f"bench-scale: model {model.name}; work folder {work}")
+        world = start_world(stack, work, model)
+        print(json.dumps(asyncio.run(bench(world, args, questions))), flush=True)
+        return 0
+
+    return run_stack("bench-scale-", body)
 
 
 if __name__ == "__main__":

@@ -183,8 +183,8 @@ class Sink(_Server):
         if status != 200:
             headers = {"Retry-After": self.retry_after} if self.retry_after and status == 429 else None
             return web.json_response({"error": "test"}, status=status, headers=headers)
-        self.deliveries.append(data)
-        return web.json_response({"ok": True})
+        self.deliveries.append(data)  # the device's id of the message, as a channel gives one
+        return web.json_response({"ok": True}, headers={"X-Message-Id": f"sink-{len(self.deliveries)}"})
 
     def texts(self, user: str) -> list[str]:
         """Texts delivered to ``user``, in delivery order."""

@@ -10,6 +10,8 @@ from channels.app import KEYS, REDIS, SCRIPTS, SETTINGS
 from channels.keys import GROUP
 from channels.messages import Channel, Outbound
 from channels.outbox import RateLimiter
+from channels.pseudonym import message_id
+from tests.channels.conftest import PSEUDONYM_KEY
 
 
 def _answers(text: str) -> list[str]:
@@ -27,6 +29,17 @@ async def test_failed_delivery_is_retried(make_settings, start_gateway, http, si
     await sink.wait_for(lambda: len(sink.deliveries) == 2)
     assert sink.texts("u1") == _answers("Hallo")
     assert len(sink.attempts) == 4
+
+
+async def test_delivery_record_holds_the_channels_message_id(make_settings, start_gateway, http, sink,
+                                                            rdb, prefix) -> None:
+    """What the citizen got is tied to the message it answers (``make chaos`` matches answers so)."""
+    gateway = await start_gateway(make_settings())
+    await gateway.send(http, user="u1", id="m1", text="Hallo")
+    await sink.wait_for(lambda: len(sink.deliveries) == 2)
+    mid = message_id(PSEUDONYM_KEY.encode(), Channel.TEST, "m1")
+    await asyncio.sleep(0.2)
+    assert [await rdb.get(f"{prefix}:sent:{mid}:{index}") for index in (0, 1)] == ["sink-1", "sink-2"]
 
 
 async def test_retry_after_is_honoured(make_settings, start_gateway, http, sink) -> None:

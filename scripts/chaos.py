@@ -53,6 +53,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -170,19 +171,19 @@ class Chaos:
                                     work / "redis.log", True)
 
 
-async def wait_for_answers(messages: list[Message], citizens: Citizens, delivered: Any) -> None:
-    """Until every acknowledged message has a reply record, as long as replies keep coming."""
+async def wait_for_answers(messages: list[Message], citizens: Citizens,
+                           records: Callable[[], Awaitable[dict[str, str]]]) -> None:
+    """Until every acknowledged message has a delivery record, as long as records keep coming."""
     last, progress = -1, time.monotonic()
     while time.monotonic() - progress < STALL_S:
         citizens.finish_ids(messages)
-        count = await delivered()
-        mids = {key.rsplit(":", 2)[1] for key in count}
-        missing = sum(1 for m in messages if m.acked and m.mid not in mids)
-        if not missing:
+        found = await records()
+        answered = {key.rsplit(":", 2)[1] for key in found}  # <prefix>:sent:<message id>:<index>
+        if all(m.mid in answered for m in messages if m.acked):
             await asyncio.sleep(QUIET_S)
             return
-        if len(count) != last:
-            last, progress = len(count), time.monotonic()
+        if len(found) != last:
+            last, progress = len(found), time.monotonic()
         await asyncio.sleep(1.0)
     say(f"no reply for {STALL_S:.0f} s; counting the rest as lost")
 

@@ -109,6 +109,16 @@ def account(messages: Sequence[Message], records: Mapping[str, Mapping[str, str]
           f"{sum(1 for k in received if k not in named)} received without a record, "
           f"{len(named - received.keys())} recorded but not received; "
           f"{len(quiet)} replies outside fault windows", file=sys.stderr, flush=True)
+    phases: dict[str, list[float]] = defaultdict(list)  # by the last fault before the message
+    for m in answered:
+        if outside(m):
+            before = [f.name for f in faults if f.recovered + GRACE_S < m.first_try]
+            phase = f"after {before[-1]}" if before else "before any fault"
+            phases[phase].append(max(arrivals[m.mid]) - m.first_try)
+    for phase, replies in phases.items():
+        print(f"[chaos]   outside faults, {phase}: {len(replies)} replies, p50 "
+              f"{ms(percentile(replies, 50))} ms, p99 {ms(percentile(replies, 99))} ms",
+              file=sys.stderr, flush=True)
     return {
         "accepted": len(acked),
         "answered_once": sum(1 for m in answered if m.mid not in twice),

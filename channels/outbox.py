@@ -198,7 +198,7 @@ class OutboxSender:
                      pause)
             await asyncio.sleep(pause)
         async with self._redis.pipeline(transaction=True) as pipe:
-            sent_as = getattr(delivery, "channel_message_id", None) or "1"
+            sent_as = delivery.channel_message_id or "1"
             pipe.set(self._keys.delivered(item.key), sent_as, ex=s.gateway_dedupe_ttl_s)
             pipe.xack(self._stream, GROUP, entry_id).xdel(self._stream, entry_id)
             await pipe.execute()

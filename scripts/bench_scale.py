@@ -250,9 +250,9 @@ def start_world(stack: st.Stack, work: Path, model: Path, prefix: str = "benchsc
 
 
 def run_stack(work_prefix: str, body: Callable[[st.Stack, Path], int],
-              report: Callable[[str], None] = say) -> int:
+              report: Callable[[str], None] = say, keep: bool = False) -> int:
     """``body(stack, work)`` with a fresh work folder; every process stopped afterwards, the folder
-    (the processes' logs) kept unless ``body`` returned 0. Its exit code, 130 on Ctrl-C."""
+    (the processes' logs) kept if ``keep`` or ``body`` did not return 0. Its exit code, 130 on Ctrl-C."""
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     began = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix=work_prefix))
@@ -269,7 +269,7 @@ def run_stack(work_prefix: str, body: Callable[[st.Stack, Path], int],
     finally:
         with contextlib.suppress(Exception):
             stack.stop(timeout=30)
-        if code:
+        if code or keep:
             report(f"logs kept in {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)

@@ -38,7 +38,9 @@ way (first delivery attempt to last reply item) lies outside every window.
 How answers are matched to messages: ``chaos_account.py``.
 
 ``--quick`` (the test, tests/channels/test_chaos_e2e.py): 150 messages over 15
-conversations, Rasa away for 10 s; every fault is still injected.
+conversations at 3/s, Rasa away for 10 s; every fault is still injected. It
+takes 2-4 minutes, most of it Rasa loading its model twice (over 6 minutes
+were seen while other jobs kept the 2-core machine at a load average of 8).
 """
 
 from __future__ import annotations
@@ -206,8 +208,7 @@ async def run(world: World, args: argparse.Namespace, questions: list[str]) -> d
         return dict(zip(keys, values, strict=True))
 
     try:
-        for proc in gateways:
-            await asyncio.to_thread(proc.start, world.stack)
+        await asyncio.gather(*(asyncio.to_thread(proc.start, world.stack) for proc in gateways))
         urls = [f"http://{LOOPBACK}:{p.env['GATEWAY_PORT']}" for p in gateways]
         sending_s = args.messages / args.rate
         say(f"{args.messages} messages over {args.conversations} conversations (Telegram, SMS, web chat) "
@@ -251,10 +252,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--conversations", type=int, default=100)
     parser.add_argument("--rate", type=float, default=2.0, help="messages per second (open loop)")
     parser.add_argument("--rasa-pause", type=float, default=30.0, help="seconds Rasa stays stopped")
-    parser.add_argument("--quick", action="store_true", help="150 messages, 15 conversations, Rasa away 10 s")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the work folder even on success")
+    parser.add_argument("--quick", action="store_true",
+                        help="150 messages over 15 conversations at 3/s, Rasa away 10 s")
     args = parser.parse_args(argv)
     if args.quick:
-        args.messages, args.conversations, args.rasa_pause = 150, 15, 10.0
+        args.messages, args.conversations, args.rate, args.rasa_pause = 150, 15, 3.0, 10.0
     return args
 
 
@@ -270,7 +273,7 @@ def main(argv: list[str]) -> int:
         print(json.dumps(result), flush=True)
         return 1 if any(result[name] for name in TARGETS) else 0
 
-    return run_stack("chaos-", body, say)
+    return run_stack("chaos-", body, say, keep=args.keep_logs)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 restarted and webhooks delivered twice - nothing lost, nothing answered twice, nothing out of order.
 
 Runs scripts/chaos.py as `make chaos ARGS=--quick` does (its own Redis, Rasa with the test model,
-two gateways, the Telegram and Twilio fakes); about two minutes on a 2-core machine.
+two gateways, the Telegram and Twilio fakes); 2-4 minutes on the 2-core machine, most of it Rasa
+loading its model twice (over 6 minutes when other jobs kept the machine at a load average of 8).
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ bench-gateway: setup
 bench-scale: setup
 	@$(GW_PY) scripts/bench_scale.py $(ARGS)
 
-# make chaos [ARGS="--quick" | "--messages 1000 --conversations 100 --rate 2 --rasa-pause 30"]
+# make chaos [ARGS="--quick" | "--messages 1000 --conversations 100 --rate 2 --rasa-pause 30" | "--keep-logs"]
 # (needs a model: make train; at most 25 minutes; own processes on free ports, beside make run)
 chaos: setup
 	@$(GW_PY) scripts/chaos.py $(ARGS)

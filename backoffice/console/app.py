@@ -29,6 +29,7 @@ from backoffice.console import (
     user_views,
 )
 from backoffice.console.context import Clock, Console, ConsoleConfig, html_handler, utc_now
+from backoffice.content.model_check import ModelCheck
 from backoffice.content.store import ContentStore
 from backoffice.db import Database
 from backoffice.office_hours import OfficeHours
@@ -59,7 +60,9 @@ def add_console(app: web.Application, config: ConsoleConfig, redis: aioredis.Red
     for route in [*auth_views.routes(console), *case_views.routes(console),
                   *conversation_views.routes(console), *user_views.routes(console),
                   *unanswered_views.routes(console, TopicFiles(config.content_dir / "topics"),
-                                           config.unanswered_retention_days),
+                                           config.unanswered_retention_days,
+                                           ModelCheck(config.rasa_url, config.rasa_token,
+                                                      config.content_conflict_confidence)),
                   *analytics_views.routes(console), *extra]:
         app.router.add_route(route.method, route.path, html_handler(route.handler))
     app.router.add_get("/console/static/console.css", _stylesheet)

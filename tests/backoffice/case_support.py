@@ -83,6 +83,7 @@ def make_settings(database_url: str, redis_prefix: str, **overrides: Any) -> Set
         "case_service_token": TOKEN, "database_url": database_url, "gateway_redis_prefix": redis_prefix,
         "gateway_notify_url": "http://127.0.0.1:9", "smtp_host": None, "staff_notify_email": None,
         "open311_api_keys": "", "reminder_interval_s": 3600,
+        "rasa_url": "http://127.0.0.1:9",  # no Rasa unless a test gives one (not a `make run` on 5005)
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

@@ -165,6 +165,15 @@ def test_bulky_waste_with_faq_question_and_past_date(talk, case_service, channel
     assert status == 200 and body["kind"] == "sperrmuell_anmelden"
 
 
+def test_data_access_question_in_the_middle_of_a_form(talk, case_service) -> None:
+    citizen = talk("webchat")
+    assert "An welcher Adresse" in citizen.texts("Ich möchte Sperrmüll anmelden")
+    reply = citizen.texts("Welche Daten speichern Sie über mich?")
+    assert answer("daten_auskunft") in reply
+    assert "An welcher Adresse" in reply  # the form asks again, the question is not taken as an address
+    assert "Was soll abgeholt werden" in citizen.texts("Hauptstraße 5 in Hemer")
+
+
 def test_bulky_waste_cancelled_with_other_words(talk, case_service) -> None:
     citizen = talk("webchat")
     citizen.texts("Sperrmüll anmelden")

@@ -29,6 +29,7 @@ from backoffice.console import (
     user_views,
 )
 from backoffice.console.context import Clock, Console, ConsoleConfig, html_handler, utc_now
+from backoffice.content.examples import TopicFiles
 from backoffice.content.model_check import ModelCheck
 from backoffice.content.store import ContentStore
 from backoffice.db import Database
@@ -36,7 +37,6 @@ from backoffice.office_hours import OfficeHours
 from backoffice.publish.pipeline import Publisher
 from backoffice.settings import Settings
 from backoffice.unanswered import views as unanswered_views
-from backoffice.unanswered.topic_files import TopicFiles
 from channels.analytics import Counters
 from channels.handoff import Handoffs
 from channels.keys import Keys

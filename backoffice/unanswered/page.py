@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from backoffice.console.pages import csrf_field, e
+from backoffice.content.examples import FILE_LANGUAGES, TopicFile, file_language
 from backoffice.content.model_check import Placement
 from backoffice.models import UnansweredQuestion
 from backoffice.unanswered.grouping import Group
-from backoffice.unanswered.topic_files import FILE_LANGUAGES, TopicFile, file_language
 
 MAX_SHOWN = 5
 MAX_GROUPS = 100  # per page: each group carries a form with every topic

@@ -3,9 +3,10 @@
 Assigning first asks the model in service where the example would go
 (``model_check``): when it confidently names another topic, the editor sees
 that and confirms or changes the choice. It then writes the example into the
-topic file (one inserted line, ``topic_files``) and marks the group's questions assigned with an audit
-entry in one transaction; a second submit of the same group finds no open
-questions and writes nothing. File writes are serialised in this process.
+topic file (one inserted line, ``backoffice.content.examples``) and marks the
+group's questions assigned with an audit entry in one transaction; a second
+submit of the same group finds no open questions and writes nothing. File
+writes are serialised in this process.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from backoffice.console import pages, queries
 from backoffice.console.context import Console, html, redirect
+from backoffice.content.examples import FILE_LANGUAGES, ExampleError, TopicFiles
 from backoffice.content.model_check import ModelCheck
 from backoffice.models import User
 from backoffice.unanswered import grouping, store
 from backoffice.unanswered.page import Clash, GroupView, clash_box, unanswered
-from backoffice.unanswered.topic_files import FILE_LANGUAGES, ExampleError, TopicFiles
 
 TITLE = "Unbeantwortete Fragen"
 MAX_IDS = 2000

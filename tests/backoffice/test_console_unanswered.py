@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 from backoffice import db
 from backoffice.app import APPOINTMENTS, CASES, housekeeping_once
+from backoffice.content.examples import examples
 from backoffice.unanswered import store
-from backoffice.unanswered.topic_files import examples
 from tests.backoffice.case_support import database_url, pg_url, sqlite_url  # noqa: F401 - fixtures
 from tests.backoffice.console_support import add_user
 from tests.backoffice.unanswered_support import staff_side  # noqa: F401 - fixture

@@ -4,8 +4,8 @@ flagged"): the real Rasa server with the test model, the composed staff side, an
 
 from __future__ import annotations
 
+from backoffice.content.examples import examples
 from backoffice.content.model_check import ModelCheck
-from backoffice.unanswered.topic_files import examples
 from tests.backoffice.case_support import sqlite_url  # noqa: F401 - fixture
 from tests.backoffice.console_support import add_user, browsers, clock  # noqa: F401 - fixtures
 from tests.backoffice.unanswered_support import staff_side  # noqa: F401 - fixture

@@ -41,6 +41,8 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 RedisUrl = Annotated[str, AfterValidator(_redis_url)]
 
 
+TRUE_WORDS = ("1", "true", "yes")  # what actions/conversation.py reads as true
+FALSE_WORDS = ("0", "false", "no")
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?")  # nothing that could end a CSP directive
 
 
@@ -114,6 +116,9 @@ class Settings(BaseSettings):
     # Sites that may show the demo pages in a frame (CSP frame-ancestors; comma separated origins).
     # Empty: no site may ('none'). The widget itself needs no frame: it is embedded by <script>.
     webchat_frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # While the administration has not reviewed the answers, the demo page says they are examples
+    # (the greeting does too: actions/conversation.py reads the same CONTENT_IS_EXAMPLE).
+    content_is_example: bool = True
     # Per client address (citizens' browsers only; channel webhooks are never throttled):
     webchat_connections_per_ip_per_minute: int = Field(30, ge=1)  # new web chat sockets
     webchat_messages_per_ip_per_minute: int = Field(60, ge=1)  # messages over all of an address' sockets
@@ -189,6 +194,17 @@ class Settings(BaseSettings):
     tracker_key_prefix: str = Field("buergerassistent", pattern=r"^[A-Za-z0-9]{1,40}$")  # Rasa's, to erase
     dead_letter_ttl_s: int = Field(30 * 24 * 3600, ge=60)  # dead letters (whole messages) kept this long
     delivery_record_ttl_s: int = Field(90 * 24 * 3600, ge=60)  # Twilio delivery statuses
+
+    @field_validator("content_is_example", mode="before")
+    @classmethod
+    def _same_flag_as_the_actions(cls, value: object) -> object:
+        """Only the spellings the action server understands, so both sides never disagree on one value."""
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word not in TRUE_WORDS + FALSE_WORDS:
+                raise ValueError(f"must be one of {', '.join(TRUE_WORDS + FALSE_WORDS)}")
+            return word in TRUE_WORDS
+        return value
 
     @field_validator("webchat_allowed_origins", "webchat_frame_ancestors", mode="before")
     @classmethod

@@ -192,6 +192,18 @@ def test_other_languages_reach_the_german_topic(talk, text: str, language: str, 
     assert answer(topic, "en") in "\n".join(texts[1:])
 
 
+@pytest.mark.parametrize(("text", "language"), [
+    ("Yarın hava nasıl olacak?", "tr"),  # the weather: out of scope
+    ("Какая завтра будет погода?", "ru"),
+])
+def test_out_of_scope_in_another_language_gets_the_notice_first(talk, text: str, language: str) -> None:
+    conversation = talk()
+    texts = [m["text"] for m in conversation.send(text) if m.get("text")]
+    assert conversation.last["user_language"] == language
+    assert texts[0] == NO_ANSWER_NOTICE[language]
+    assert texts[1] == answer("out_of_scope", "en", name="utter_out_of_scope")
+
+
 def test_channel_hint_decides_the_first_message(talk) -> None:
     conversation = talk(language_hint="en-US")
     assert answer("kfz_zulassung", "en") in conversation.texts("Kfz Zulassung")

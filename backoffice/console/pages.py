@@ -16,10 +16,12 @@ from zoneinfo import ZoneInfo
 
 from backoffice.cases import STATUSES, CaseSummary
 from backoffice.console.citizen_texts import KIND_LABELS, STAFF_STATUS_LABELS
-from backoffice.models import Case, User
+from backoffice.models import Appointment, Attachment, Case, User
+from backoffice.timeutil import aware
 from channels.handoff import Handoff, Line, State
 
 BERLIN = ZoneInfo("Europe/Berlin")
+CHANNEL_MEDIA = {"telegram": "Telegram", "whatsapp": "WhatsApp"}
 
 LAYOUT = Template("""<!doctype html>
 <html lang="de">
@@ -49,10 +51,10 @@ def e(value: object) -> str:
 
 
 def when(at: datetime | None) -> str:
+    """Berlin time; a naive value is UTC (SQLite hands stored times back without offset)."""
     if at is None:
         return ""
-    local = at.astimezone(BERLIN) if at.tzinfo else at
-    return local.strftime("%d.%m.%Y %H:%M")
+    return aware(at).astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
 
 
 def csrf_field(csrf: str) -> str:
@@ -141,7 +143,39 @@ def overview(cases: Sequence[CaseSummary], waiting: Sequence[Handoff], held: Seq
             f'<section aria-labelledby="h-anliegen"><h2 id="h-anliegen">Anliegen</h2>{cases_html}</section>')
 
 
-def case_detail(case: Case, csrf: str) -> str:
+def _attachments(case: Case) -> str:
+    """Stored photos as linked thumbnails; a channel's reference (not stored here) as text."""
+    items = []
+    for number, item in enumerate(sorted(case.attachments, key=lambda a: (aware(a.created_at), a.id)), 1):
+        items.append(_attachment(case.reference, number, item))
+    if not items:
+        return ""
+    return f'<h2>Fotos</h2><ul class="media">{"".join(items)}</ul>'
+
+
+def _attachment(reference: str, number: int, item: Attachment) -> str:
+    if item.data is None:
+        channel = (item.external_ref or "").split(":", 1)[0]
+        return (f"<li>Foto {number}: im Kanal {e(CHANNEL_MEDIA.get(channel, channel or 'unbekannt'))} "
+                "gesendet, hier nicht gespeichert</li>")
+    url = f"/console/cases/{e(reference)}/media/{e(item.id)}"
+    return (f'<li><a href="{url}"><img src="{url}" alt="Foto {number} der Meldung" width="160"></a><br>'
+            f'<a href="{url}">Foto {number} öffnen</a> ({e(item.content_type)}, '
+            f"{max(1, item.size // 1024)} KB)</li>")
+
+
+def _appointment(appointment: Appointment | None, office_names: Mapping[str, str]) -> str:
+    if appointment is None:
+        return ""
+    state = "gebucht" if appointment.active else "storniert"
+    office = office_names.get(appointment.office, appointment.office)
+    end = aware(appointment.end).astimezone(BERLIN).strftime("%H:%M")
+    return (f'<h2>Termin</h2><dl class="appointment"><dt>Beginn</dt><dd>{when(appointment.start)} bis '
+            f"{end} Uhr</dd><dt>Dienststelle</dt><dd>{e(office)}</dd><dt>Zustand</dt><dd>{state}</dd></dl>")
+
+
+def case_detail(case: Case, csrf: str, office_names: Mapping[str, str] | None = None) -> str:
+    """``office_names``: office id -> name (offices.yml), for the appointment."""
     facts = [("Art", KIND_LABELS.get(case.kind, case.kind)), ("Status", STAFF_STATUS_LABELS.get(case.status)),
              ("Kanal", case.channel), ("Sprache", case.language), ("Zuständig", case.routed_id),
              ("Eingegangen", when(case.created_at)), ("Ort", case.address or case.town),
@@ -157,6 +191,7 @@ def case_detail(case: Case, csrf: str) -> str:
                       f"{e(STAFF_STATUS_LABELS[s])}</option>" for s in STATUSES)
     base = f"/console/cases/{e(case.reference)}"
     return f"""<dl>{dl}{data}</dl>
+{_appointment(case.appointment, office_names or {})}{_attachments(case)}
 <h2>Verlauf</h2>
 <table><tr><th scope="col">Zeit</th><th scope="col">Wer</th><th scope="col">Status</th>
 <th scope="col">Notiz</th><th scope="col">Sichtbarkeit</th></tr>{history}</table>

@@ -46,8 +46,12 @@ def routes(console: Console) -> list[web.RouteDef]:
         waiting, held = await console.handoffs.waiting(), await console.handoffs.held()
         staff = {item.staff for item in held if item.staff}
         names = await console.db(lambda s: queries.display_names(s, staff))
-        body = pages.overview(cases, waiting, held, names, console.clock())
-        return html(pages.page("Übersicht", body, user, session.csrf, notice=notice(request)))
+        auto = request.query.get("auto") != "0"
+        body = pages.overview(cases, waiting, held, names, console.clock(), auto)
+        tab = pages.overview_title(len(waiting), sum(row.untouched for row in cases))
+        refresh = (pages.OVERVIEW_REFRESH_S, "/console/") if auto else None
+        return html(pages.page("Übersicht", body, user, session.csrf, notice=notice(request), tab_title=tab,
+                               refresh=refresh))
 
     async def load_case(request: web.Request, user: User) -> Case:
         """The case, if the user's units (none = all) include it; else the 404 page."""

@@ -196,3 +196,33 @@ async def test_photos_and_appointment_on_the_case_page(start_console, browsers, 
         assert reply.status == 404 and await reply.read() != photo
     anonymous = browsers(server.url)
     assert (await anonymous.get(url))[0] == 303  # to the login
+
+
+async def test_overview_refreshes_itself_and_counts_waiting_and_new_in_the_title(
+        start_console, browsers, http, engine, clock) -> None:
+    add_user(engine, "anna")
+    add_case(engine, REF_OLD, "c1", created=clock.now - timedelta(hours=1))  # nobody touched it yet
+    add_case(engine, REF_NEW, "c2", created=clock.now - timedelta(hours=2), last_action=clock.now)
+    server = await start_console()
+    browser = browsers(server.url)
+    await browser.login("anna")
+    _, page = await browser.get("/console/")
+    assert "<title>(0 wartend, 1 neu) Übersicht – Konsole" in page and "<h1>Übersicht</h1>" in page
+    assert '<meta http-equiv="refresh" content="30; url=/console/">' in page
+    new_row = page[page.rindex("<tr", 0, page.index(REF_OLD)):page.index("</tr>", page.index(REF_OLD))]
+    old_row = page[page.rindex("<tr", 0, page.index(REF_NEW)):page.index("</tr>", page.index(REF_NEW))]
+    assert "(neu)" in new_row and "(neu)" not in old_row
+
+    for conversation in ("w1", "w2"):
+        async with http.post(f"{server.url}/api/v1/handoff", headers={"Authorization": f"Bearer {TOKEN}"},
+                             json={"conversation_id": conversation, "channel": "test", "language": "de",
+                                   "topic": "wohngeld", "reason": "asked"}) as reply:
+            assert (await reply.json())["status"] == "queued"
+    await browser.get(f"/console/cases/{REF_OLD}")
+    assert (await browser.post(f"/console/cases/{REF_OLD}/notes", note="Angesehen."))[0] == 303
+    _, page = await browser.get("/console/")
+    assert "<title>(2 wartend, 0 neu) Übersicht" in page
+    assert "(neu)" not in page.split('id="h-anliegen"')[1]
+
+    _, page = await browser.get("/console/?auto=0")  # staff can stop the reload (WCAG 2.2.1)
+    assert 'http-equiv="refresh"' not in page and "Automatisch aktualisieren" in page

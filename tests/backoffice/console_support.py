@@ -140,9 +140,9 @@ async def start_console(rdb, prefix, engine, clock) -> AsyncIterator[Callable[..
         notifiers.append(notifier)
         data = Database(database or engine)
         cases = CaseService(data, service_settings, rdb, notifier, clock)
-        hours = load_hours().office()
-        add_handoff_routes(app, settings, rdb, hours, clock)
-        console = add_console(app, settings, rdb, data, cases, hours, clock)
+        desks = load_hours()
+        add_handoff_routes(app, settings, rdb, desks, clock)
+        console = add_console(app, settings, rdb, data, cases, desks.office(), clock)
         if extend is not None:
             extend(app, console)
         runner = web.AppRunner(app)

@@ -46,5 +46,5 @@ $GW_PY -m pytest -p no:cacheprovider --timeout 240 tests/channels --ignore=tests
   -k "not e2e" "$@"
 $GW_PY -m pytest -p no:cacheprovider --timeout 300 tests/channels -k "e2e or browser" "$@"
 
-step "tests of the staff side: case service, console, Open311 (Python 3.11; PostgreSQL tests skip without one)"
+step "tests of the staff side: case service, console, Open311 (Python 3.11; PostgreSQL tests skip without one, with the reason; fail under REQUIRE_POSTGRES as in CI)"
 $GW_PY -m pytest -p no:cacheprovider --timeout 300 tests/backoffice "$@"

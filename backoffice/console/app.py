@@ -83,20 +83,22 @@ async def _to_console(request: web.Request) -> web.Response:
 
 
 def add_handoff_routes(app: web.Application, config: ConsoleConfig, redis: aioredis.Redis,
-                       hours: OfficeHours, clock: Clock = utc_now) -> None:
+                       desks: office_hours.HandoffHours, clock: Clock = utc_now) -> None:
     keys = Keys(config.redis_prefix)
     handoffs = Handoffs(redis, keys, config.handoff_ttl_s)
     counters = Counters(redis, keys, config.analytics_retention_days)
-    app.router.add_routes(handoff_api.handoff_routes(handoffs, hours, config.case_service_token, counters,
+    app.router.add_routes(handoff_api.handoff_routes(handoffs, desks, config.case_service_token, counters,
                                                      clock))
 
 
 def setup(app: web.Application, settings: Any, redis: aioredis.Redis, database: Database, cases: CaseService,
           clock: Clock = utc_now, content: ContentStore | None = None) -> Console:
-    """Console and ``POST /api/v1/handoff`` with the configured office hours; topic pages with ``content``."""
+    """Console and ``POST /api/v1/handoff`` with the configured office hours (per desk); topic pages
+    with ``content``."""
     config = ConsoleConfig.from_settings(settings)
-    hours = office_hours.load().office()
-    add_handoff_routes(app, config, redis, hours, clock)
+    desks = office_hours.load()
+    hours = desks.office()
+    add_handoff_routes(app, config, redis, desks, clock)
     publisher = Publisher(settings, redis) if isinstance(settings, Settings) else None
     console = add_console(app, config, redis, database, cases, hours, clock, publisher)
     if content is not None:

@@ -10,7 +10,7 @@ import pytest
 from actions import places
 from actions.forms_maengel import category_of, parse_contact
 from actions.forms_rueckruf import phone_in, window_of
-from actions.handoff import next_open_text
+from actions.handoff import handoff_office, next_open_text
 from actions.status import reference_in
 from tests.dialogue.requests_support import tracker
 
@@ -160,3 +160,18 @@ def test_next_open_in_german_and_english() -> None:
     assert next_open_text("2026-11-30T07:00:00Z", "en", now) == "Monday 30 November, 8:00"
     assert next_open_text("2026-11-29T14:30:00+01:00", "de", now) == "Sonntag, 29.11., 14:30 Uhr"
     assert next_open_text("2026-11-28T21:00:00+01:00", "de", now) == "heute, 21:00 Uhr"
+
+
+@pytest.mark.parametrize(("form", "slots", "office"), [
+    ("termin_form", {"appt_office": "zulassung_iserlohn"}, "zulassung_iserlohn"),
+    ("termin_verschieben_form", {"appt_current": '{"office": "fuehrerscheinstelle", "start": "x"}'},
+     "fuehrerscheinstelle"),
+    ("termin_absagen_form", {"appt_current": "kaputt"}, None),
+    ("termin_form", {}, None),  # no office chosen yet: the default desk
+    ("rueckruf_form", {"appt_office": "zulassung_iserlohn"}, None),  # an earlier booking does not count
+    (None, {"appt_office": "zulassung_iserlohn"}, None),
+])
+def test_handoff_names_the_office_of_an_active_appointment_form(form: str | None, slots: dict,
+                                                               office: str | None) -> None:
+    turn = tracker("Ich möchte mit einem Menschen sprechen", "mensch_sprechen", form=form, slots=slots)
+    assert handoff_office(turn) == office

@@ -83,11 +83,13 @@ def _containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def workload_problems(doc: dict[str, Any]) -> list[str]:
+    """Our rules for a workload's pods; a CronJob's pods too (minus replicas: one run at a time)."""
     name = f"{doc['kind']}/{doc['metadata']['name']}"
-    pod = doc["spec"]["template"]["spec"]
+    spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
+    pod = spec["template"]["spec"]
     pod_context = pod.get("securityContext") or {}
     problems = []
-    if doc["kind"] != "DaemonSet" and int(doc["spec"].get("replicas", 1)) < 2:
+    if doc["kind"] in WORKLOADS - {"DaemonSet"} and int(doc["spec"].get("replicas", 1)) < 2:
         problems.append(f"{name}: fewer than 2 replicas")
     for container in _containers(pod):
         where = f"{name} container {container['name']}"
@@ -293,7 +295,7 @@ def check_kubernetes(folder: Path) -> list[str]:
             kinds.add(doc["kind"])
             if path.name in listed:
                 applied.append(doc)
-            if doc["kind"] in WORKLOADS:
+            if doc["kind"] in WORKLOADS | {"CronJob"}:
                 problems += [f"{path}: {problem}" for problem in workload_problems(doc)]
             elif doc["kind"] == "Secret":
                 problems += [f"{path}: {problem}" for problem in secret_problems(doc)]

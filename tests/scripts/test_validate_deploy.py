@@ -20,6 +20,7 @@ def deploy(tmp_path: Path) -> Path:
     copy = tmp_path / "deploy"
     shutil.copytree(ROOT / "deploy", copy)
     shutil.copy(ROOT / ".dockerignore", tmp_path / ".dockerignore")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return copy
 
 
@@ -98,6 +99,11 @@ BREAKAGES: list[tuple[str, str, str, str, str]] = [
      "concurrency"),
     ("k8s/rasa.yaml", "  replicas: 2\n", "  replicas: 3\n", "RASA_URLS has 2 URL(s)", "3 replicas"),
     ("../.dockerignore", "\n.env\n", "\n", ".dockerignore", "does not exclude .env"),
+    ("../pyproject.toml", '  "phonenumbers>=8.13",\n]\n# Test tools',
+     '  "phonenumbers>=8.13",\n  "pytest>=8",\n]\n# Test tools',
+     "Dockerfile.rasa", "the extra rasa brings the test tool pytest>=8"),
+    ("docker/Dockerfile.gateway", '".[gateway]"', '".[gateway,dev]"', "Dockerfile.gateway",
+     "the extra dev brings the test tool"),
 ]
 
 

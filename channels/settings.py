@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     sms_daily_cap_per_number: int = Field(50, ge=1)  # replies per number and day (SMS pumping guard)
     sms_hourly_cap: int = Field(2000, ge=1)  # replies per hour over all numbers
     sms_more_ttl_s: int = Field(24 * 3600, ge=60)  # how long the rest of a shortened answer waits for MEHR
+    # How long a numbered menu (SMS, WhatsApp) maps digits to its buttons. Shorter than the offered
+    # payloads: a "2" days later is more likely a new message than an answer to an old menu.
+    sms_menu_ttl_s: int = Field(24 * 3600, ge=1)
     sms_privacy_url: HttpUrl | None = None  # privacy statement; default {PUBLIC_BASE_URL}/datenschutz
 
     @field_validator("sms_opt_out_keywords", "sms_opt_in_keywords", "sms_help_keywords", mode="before")

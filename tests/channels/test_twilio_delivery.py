@@ -369,6 +369,24 @@ async def test_emergency_answers_ignore_the_cap(start_sms, answering) -> None:
     assert "112" in emergency.body
 
 
+async def test_an_emergency_is_answered_after_stopp_and_nothing_else(start_sms, answering, rdb,
+                                                                    prefix) -> None:
+    """Deliberate exception to the opt-out: the citizen has just written about a danger to life, and
+    the answer (call 112) is a reply to that message, not an unsolicited SMS. Everything else stays
+    stopped."""
+    sms: SmsGateway = await start_sms()
+    await first_contact(sms)
+    await sms.send(CITIZEN, "STOPP")
+    await sms.reply(CITIZEN, 1)
+    await sms.send(CITIZEN, "Es brennt in meiner Wohnung")
+    [emergency] = await sms.reply(CITIZEN, 1)
+    assert "112" in emergency.body
+    sent = len(sms.twilio.to(CITIZEN))
+    await sms.send(CITIZEN, "Wann hat das Amt offen?")
+    assert [d["reason"] for d in await dead_letters(rdb, prefix, 1)] == ["opted out"]
+    assert len(sms.twilio.to(CITIZEN)) == sent
+
+
 async def first_contact_partial(sms: SmsGateway) -> None:
     """First contact that uses up a cap of 1 with the privacy notice."""
     await sms.send(CITIZEN, "Hallo")

@@ -171,6 +171,17 @@ async def test_the_configured_and_the_gateways_own_origin_are_allowed(gateway, h
         await browser.ws.close()
 
 
+@pytest.mark.parametrize(("origin", "allowed"), [(ORIGIN, True), ("http://localhost:8080", True),
+                                                 ("https://evil.example", False), (None, False)])
+async def test_the_widget_can_ask_whether_its_origin_may_chat(gateway, http, origin, allowed: bool) -> None:
+    headers = {"Origin": origin} if origin else {}
+    async with http.get(f"{gateway.url}/webchat/origin", headers=headers) as reply:
+        assert reply.status == 200
+        assert await reply.json() == {"allowed": allowed}
+        assert reply.headers["Access-Control-Allow-Origin"] == "*"  # readable by the refused page too
+        assert "Access-Control-Allow-Credentials" not in reply.headers
+
+
 async def test_verify_checks_origin_and_token_of_every_frame(gateway) -> None:
     adapter = webchat(gateway)
     _, token = adapter.tokens.issue()

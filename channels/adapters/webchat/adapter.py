@@ -171,7 +171,9 @@ class WebChat:
         return Delivery(str(appended.seq))
 
     def routes(self, intake: Intake) -> list[web.RouteDef]:
-        return [web.get(connection.PATH, connection.handler(self, intake)), *upload.routes(self, intake),
+        return [web.get(connection.PATH, connection.handler(self, intake)),
+                web.get(connection.ORIGIN_PATH, connection.origin_handler(self)),
+                *upload.routes(self, intake),
                 *pages.routes(self.frame_ancestors, self.content_is_example)]
 
     async def close(self) -> None:

@@ -167,10 +167,9 @@ def test_ukrainian_gets_notice_then_english_answer(talk) -> None:
         ("كيف أحصل على رخصة القيادة لأول مرة؟", "ar", "fuehrerschein_ersterteilung"),
         # No German word in them: only the multilingual sentence features can find the topic.
         ("Yeni arabamı nasıl tescil ettirebilirim?", "tr", "kfz_zulassung"),
-        # Known miss of the model (bot-a60c81652f21f2a2): taken as out_of_scope, answered with
-        # utter_out_of_scope in English. Strict: once the model gets it right, this mark must go.
-        pytest.param("Oturma iznimi nasıl uzatabilirim?", "tr", "aufenthaltstitel",
-                     marks=pytest.mark.xfail(strict=True, reason="model says out_of_scope")),
+        # "Oturma iznimi nasıl uzatabilirim?" (tr, aufenthaltstitel) is a known miss of some trained
+        # models (taken as out of scope); training is not bit-for-bit repeatable on CPU, so a
+        # borderline case is not pinned here (`make eval-nlu` measures other_acc on 208 questions).
         ("Alman vatandaşlığına nasıl başvurabilirim?", "tr", "einbuergerung"),
         ("كيف أسجل سيارتي الجديدة؟", "ar", "kfz_zulassung"),
         ("كيف يمكنني تمديد تصريح الإقامة الخاص بي؟", "ar", "aufenthaltstitel"),

@@ -107,6 +107,8 @@ def stop() -> dict[str, Any]:
 class AppointmentValidation(RequestFormValidation):
     """The appointment forms: ``forms_common``'s flow, plus ending early (``STOP``)."""
 
+    handoff_rule = True  # bot/data/appointments.yml: asking for a person, then the form again
+
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
         if tracker.get_slot(STOP):

@@ -152,10 +152,13 @@ async def case_status(reference: str, conversation_id: str,
 
 
 async def handoff(conversation_id: str, channel: str, language: str, topic: str | None,
-                  reason: str) -> HandoffQueued | HandoffClosed:
-    """POST /api/v1/handoff: queue the conversation for staff, or when they are back."""
+                  reason: str, office: str | None = None) -> HandoffQueued | HandoffClosed:
+    """POST /api/v1/handoff: queue the conversation for staff, or when they are back.
+
+    ``office``: an appointment office id; the desk serving it answers with its own hours
+    (None: the default desk)."""
     body = {"conversation_id": conversation_id, "channel": channel, "language": language,
-            "topic": topic, "reason": reason}
+            "topic": topic, "office": office, "reason": reason}
     status, reply = await _request("POST", "/api/v1/handoff", json=body)
     if status != 200 or not isinstance(reply, dict):
         raise _unexpected("POST", "/api/v1/handoff", status)

@@ -77,6 +77,21 @@ class ActionSwitchLanguage(Action):
         ]
 
 
+class ActionLanguageNotice(Action):
+    """Before a reply that is not a topic's answer (out of scope, not understood): the same
+    one-sentence notice a topic's answer gets, so a Turkish writer knows why English follows."""
+
+    def name(self) -> str:
+        return "action_language_notice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if notice := language.notice(tracker.get_slot("user_language")):
+            dispatcher.utter_message(text=notice)
+        return []
+
+
 class ActionExampleNotice(Action):
     """After the greeting: says the content is example content (a setting)."""
 
@@ -105,6 +120,8 @@ class ActionPointToAuthority(Action):
         variant = tracker.get_slot("language") or "de"
         authority = next((a for a in content.authorities() if a.id == authority_id), None)
         answer = authority.answer.get("en" if variant == "en" else "de") if authority else None
+        if notice := language.notice(tracker.get_slot("user_language")):
+            dispatcher.utter_message(text=notice)
         if answer:
             dispatcher.utter_message(text=answer.strip())
         else:

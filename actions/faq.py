@@ -77,10 +77,8 @@ class _TopicRouting:
                 return None
             if town_id == NO_TOWN:
                 events.append(SlotSet("town", None))
-        if user_language not in language.ANSWER_LANGUAGES:
-            notice = language.NO_ANSWER_NOTICE.get(user_language)
-            if notice:
-                dispatcher.utter_message(text=notice)
+        if notice := language.notice(user_language):
+            dispatcher.utter_message(text=notice)
         if topic.authority in ("gemeinde", "mixed"):
             kreis = content.kreis()
             if town is None:

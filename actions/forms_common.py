@@ -9,7 +9,7 @@ said "nein" to the summary. The flow:
   citizen already said), ``validate_<slot>``; an invalid value gets a specific
   sentence via ``invalid()`` and the question again; from the second failure on
   the citizen is also offered to stop;
-* interruptions (cancel intent, asking for a person, a faq question) are
+* interruptions (cancel intent, asking for a person or what is stored, a faq question) are
   *not* extracted, so the form rejects and the rules in
   bot/data/requests.yml answer them (then the form asks again);
 * ``confirm`` shows a summary with yes/no buttons; "nein" asks which field to
@@ -37,6 +37,7 @@ from actions.request_texts import say
 CANCEL_INTENT = "abbrechen"
 RETRIEVAL_INTENT = "faq"
 HANDOFF_INTENT = "mensch_sprechen"
+DATA_ACCESS_INTENT = "daten_auskunft"
 # Below this, "Ein Mitarbeiter soll sich das ansehen" stays a description.
 HANDOFF_CONFIDENCE = 0.7
 SKIPPED = "-"  # an optional field the citizen chose to leave out
@@ -76,14 +77,18 @@ def requested(tracker: Tracker) -> str | None:
 
 
 def is_interruption(tracker: Tracker, handoff: bool = True) -> bool:
-    """Cancel, asking for a person (``handoff``: the form has a rule for it), or a faq
-    question (a button topic or a sentence phrased as a question)."""
+    """Cancel, asking for a person (``handoff``: the form has a rule for it) or what is stored
+    about one (every form has a rule for it), or a faq question (a button topic or a sentence
+    phrased as a question)."""
     intent = latest_intent(tracker)
     if intent == CANCEL_INTENT:
         return True
+    confidence = float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0)
     if intent == HANDOFF_INTENT and handoff:
-        confidence = float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0)
         return confidence >= HANDOFF_CONFIDENCE or latest_text(tracker).startswith("/")
+    if intent == DATA_ACCESS_INTENT:
+        text = latest_text(tracker)
+        return confidence >= HANDOFF_CONFIDENCE or "?" in text or text.startswith("/")
     if intent != RETRIEVAL_INTENT and not intent.startswith(f"{RETRIEVAL_INTENT}/"):
         return False
     if next(tracker.get_latest_entity_values("topic"), None):

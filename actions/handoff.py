@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from actions.request_texts import say
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+APPOINTMENT_FORMS = frozenset({"termin_form", "termin_absagen_form", "termin_verschieben_form"})
 _WEEKDAYS = {"de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
              "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
 
@@ -38,6 +40,21 @@ def next_open_text(iso: str, language: str, now: datetime | None = None) -> str:
     return f"{day}, {clock}" if english else f"{day}, {clock} Uhr"
 
 
+def handoff_office(tracker: Tracker) -> str | None:
+    """The appointment office of an active appointment form, so the desk serving it (its hours) answers;
+    None (the default desk) for every other form or topic, which have no desk of their own."""
+    if tracker.active_loop_name not in APPOINTMENT_FORMS:
+        return None
+    office = tracker.get_slot("appt_office")
+    if not office:  # cancelling or moving: the office of the booked appointment
+        try:
+            current = json.loads(tracker.get_slot("appt_current") or "{}")
+        except (TypeError, ValueError):
+            current = {}
+        office = current.get("office") if isinstance(current, dict) else None
+    return office if isinstance(office, str) and office else None
+
+
 def _offer_buttons(language: str, with_human: bool) -> list[dict[str, str]]:
     buttons = [button(say("human_button", language), "/mensch_sprechen")] if with_human else []
     return [*buttons, button(say("callback_button", language), "/rueckruf")]
@@ -57,7 +74,7 @@ class ActionHandoff(Action):
             reason = "fallbacks"
         try:
             result = await case_service.handoff(tracker.sender_id, channel_of(tracker), language,
-                                                None, reason)
+                                                None, reason, handoff_office(tracker))
         except case_service.CaseServiceError:
             dispatcher.utter_message(
                 text=say("handoff_unavailable", language, phone=content.kreis().get("phone", "")),

@@ -126,6 +126,13 @@ class LanguageState:
     answer_language: str
 
 
+def notice(user_language: str | None) -> str | None:
+    """One sentence in the citizen's language saying the answer follows in English, if needed."""
+    if not user_language or user_language in ANSWER_LANGUAGES:
+        return None
+    return NO_ANSWER_NOTICE.get(user_language)
+
+
 def answer_variant(user_language: str, choice: str | None) -> str:
     """The answer variant for a citizen writing ``user_language``."""
     if choice in ANSWER_LANGUAGES:

@@ -29,6 +29,7 @@ from backoffice.inputs import Contact
 from backoffice.models import Appointment, Case, CaseEvent
 from backoffice.notify import Outcome
 from backoffice.timeutil import BERLIN, aware, iso, utc
+from channels.adapters.twilio.state import optout_key
 
 log = logging.getLogger(__name__)
 KIND = "termin"
@@ -240,7 +241,7 @@ class Appointments:
     # reminders -------------------------------------------------------------------------------
 
     def _opted_out_key(self, conversation: str) -> str:
-        return f"{self.cases.settings.gateway_redis_prefix}:optout:{conversation}"
+        return optout_key(self.cases.settings.gateway_redis_prefix, conversation)
 
     async def send_reminders(self) -> int:
         """Remind every active appointment of tomorrow (Berlin) once; the number sent."""

@@ -79,6 +79,7 @@ class CaseSummary:
     created_at: datetime
     updated_at: datetime
     overdue: bool
+    untouched: bool = False  # no staff action yet (no status change, no note): "neu" in the console
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,8 @@ def summarise(case: Case, now: datetime, overdue_after: timedelta) -> CaseSummar
     last = aware(case.last_staff_action_at or case.created_at)
     overdue = case.status not in CLOSED and now - last > overdue_after
     return CaseSummary(case.reference, case.kind, case.status, case.routed_kind, case.routed_id, case.town,
-                       aware(case.created_at), aware(case.updated_at), overdue)
+                       aware(case.created_at), aware(case.updated_at), overdue,
+                       untouched=case.last_staff_action_at is None)
 
 
 def status_view(case: Case) -> dict[str, Any]:

@@ -161,6 +161,9 @@ class ContentChange(Base):
 
     ``before``/``after`` are the answer texts (public content, never citizen data); ``before`` is what
     the editor saw, so an approval after someone else changed the answer is refused as a conflict.
+    ``kind``: ``edit`` (text and/or validity window of the variant), ``add`` (a new dated variant after
+    it; ``before`` is the text it was copied from) or ``delete``. Windows are ``from/until`` (ISO dates,
+    empty = open end); ``window_after`` NULL = window unchanged.
     """
 
     __tablename__ = "content_changes"
@@ -171,6 +174,9 @@ class ContentChange(Base):
     before: Mapped[str] = mapped_column(Text, nullable=False)
     after: Mapped[str] = mapped_column(Text, nullable=False)
     mark_reviewed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False, default="edit", server_default="edit")
+    window_before: Mapped[str | None] = mapped_column(String(21))
+    window_after: Mapped[str | None] = mapped_column(String(21))
     status: Mapped[str] = mapped_column(String(20), nullable=False)  # pending, applied, rejected, conflict
     author: Mapped[str] = mapped_column(String(80), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

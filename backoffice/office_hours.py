@@ -6,6 +6,12 @@ and is converted back with ``zoneinfo``, so a DST change moves the UTC
 instant of "08:00", not the local opening time. Public holidays come from
 ``holidays`` (country DE, subdivision NW); ``closed`` adds yearly closing
 days (e.g. 24 and 31 December).
+
+Several desks: a handoff request may name an office (``POST /api/v1/handoff``,
+``office``); a desk's ``serves`` lists the appointment offices of
+``offices.yml`` whose citizens it answers (the dialogue sends the office of
+an appointment form), so a citizen booking at the vehicle registration is
+told that desk's hours. Any other office, or none, goes to ``default_office``.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LOOKAHEAD_DAYS = 60
 _SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 _MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+_OFFICE_ID = re.compile(r"^[a-z0-9_]{1,60}$")
 
 
 class HoursError(ValueError):
@@ -109,9 +116,30 @@ def parse_office(office_id: str, raw: object, tz: ZoneInfo) -> OfficeHours:
 class HandoffHours:
     offices: dict[str, OfficeHours]
     default: str
+    serves: dict[str, str] = field(default_factory=dict)  # appointment office id -> desk id
 
     def office(self, office_id: str | None = None) -> OfficeHours:
         return self.offices[office_id or self.default]
+
+    def desk_for(self, office_id: str | None) -> OfficeHours:
+        """The desk named, or the one serving that appointment office; else the default desk."""
+        if office_id in self.offices:
+            return self.offices[office_id]
+        return self.offices[self.serves.get(office_id or "", self.default)]
+
+
+def _serves(data: dict, offices: dict[str, OfficeHours], name: str) -> dict[str, str]:
+    """Appointment office -> desk from each desk's ``serves``; each office at one desk at most."""
+    served: dict[str, str] = {}
+    for desk_id, raw in data["offices"].items():
+        listed = raw.get("serves") or []
+        if not isinstance(listed, list) or not all(_OFFICE_ID.match(str(item)) for item in listed):
+            raise HoursError(f"offices.{desk_id}.serves: a list of office ids (offices.yml)")
+        for item in map(str, listed):
+            if item in served or item in offices:
+                raise HoursError(f"{name}: {item!r} is a desk or served by two desks")
+            served[item] = str(desk_id)
+    return served
 
 
 def load(path: Path = DEFAULT_PATH) -> HandoffHours:
@@ -123,4 +151,4 @@ def load(path: Path = DEFAULT_PATH) -> HandoffHours:
     default = str(data.get("default_office") or next(iter(offices)))
     if default not in offices:
         raise HoursError(f"{path.name}: default_office {default!r} is not among the offices")
-    return HandoffHours(offices, default)
+    return HandoffHours(offices, default, _serves(data, offices, path.name))

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     content_poll_s: float = Field(2.0, gt=0, le=8)  # a saved or hand-edited answer is served within this
     content_four_eyes: bool = False  # True: an editor's change waits for a reviewer's approval
     content_review_after_days: int = Field(365, ge=1)  # topics reviewed longer ago are flagged
+    # a new example the model in service gives to another topic with at least this confidence is flagged
+    content_conflict_confidence: float = Field(0.8, ge=0, le=1)
     sms_segment_budget: int = Field(3, ge=1, le=10)  # the gateway's SMS budget, for the console preview
     analytics_retention_days: int = Field(400, ge=1, le=3650)  # the gateway's: handoff counts expire with it
     # closed cases (and appointments that are over) lose their personal fields this long after

@@ -174,7 +174,7 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         return
     consumer = worker_id()
     redis, keys, metrics = app[REDIS], app[KEYS], app[METRICS]
-    offers = Offers(redis, keys, settings.gateway_offer_ttl_s)
+    offers = Offers(redis, keys, settings.gateway_offer_ttl_s, settings.sms_menu_ttl_s)
     worker = Worker(settings, redis, app[SCRIPTS], keys, app[ADAPTERS], app[DIALOGUE], offers, metrics,
                     consumer, app[DEPS].http)
     jobs = worker.jobs()

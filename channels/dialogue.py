@@ -65,10 +65,12 @@ def escape_text(text: str) -> str:
 class Offers:
     """Button payloads the bot offered per conversation, and the numbered menu for SMS."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, ttl_s: int) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, ttl_s: int, menu_ttl_s: int | None = None) -> None:
+        """``menu_ttl_s`` (default ``ttl_s``): once the numbered menu expires, digits are text again."""
         self._redis = redis
         self._keys = keys
         self._ttl_s = ttl_s
+        self._menu_ttl_s = ttl_s if menu_ttl_s is None else menu_ttl_s
 
     async def remember(self, conversation: str, responses: Sequence[Response], numbered: bool) -> None:
         """Store the payloads of ``responses``. The numbered menu is always the last turn's
@@ -85,7 +87,7 @@ class Offers:
             if numbered:
                 pipe.delete(menu)
                 if payloads:
-                    pipe.rpush(menu, *payloads).expire(menu, self._ttl_s)
+                    pipe.rpush(menu, *payloads).expire(menu, self._menu_ttl_s)
             await pipe.execute()
 
     async def is_offered(self, conversation: str, payload: str) -> bool:

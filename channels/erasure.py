@@ -7,9 +7,7 @@ conversation runs meanwhile and Rasa has already written its tracker back
 
 1. the conversation's message ids are read from the Rasa tracker (its user
    events carry them), then the tracker and its lock are deleted;
-2. the case service anonymises the conversation's cases
-   (``POST /api/v1/privacy/{conversation}/erase``);
-3. every gateway key that names the conversation or one of its messages is
+2. every gateway key that names the conversation or one of its messages is
    deleted (address, offered payloads, SMS menu and rest, language, notices,
    handoff state and transcript, web chat history, Twilio state, dedupe and
    delivery markers, rate windows), Twilio delivery records that point to it,
@@ -17,12 +15,22 @@ conversation runs meanwhile and Rasa has already written its tracker back
    objection must still be honoured. The dedupe marker of the confirming
    message is kept (a keyed hash, no link to the conversation once the
    tracker is gone), so a redelivery of it cannot start a new turn;
-4. its outbox and dead-letter stream entries are deleted (XDEL), except the
+3. its outbox and dead-letter stream entries are deleted (XDEL), except the
    items answering the confirming message, which still have to be delivered;
    inbound entries the citizen sent after it stay queued, they are new turns;
+4. the case service anonymises the conversation's cases
+   (``POST /api/v1/privacy/{conversation}/erase``);
 5. Redis rewrites its append-only file (BGREWRITEAOF), so the deleted values
    are not kept on disk. The sender rewrites it once more after delivering
    the confirmation (``Outbound.rewrite_aof``), whose item names the address.
+
+The citizen is told the data are deleted, so an erasure must finish even if
+the worker dies halfway or the case service is down. The worker records it
+(``request``) in its partition's pending-erasure hash before committing the
+turn; step 1 adds the message ids to that record before the tracker (their
+only other source) goes; the record is removed only when every step
+succeeded. Whoever holds the partition next, or the same holder a minute
+later, runs what is pending again (``resume``); every step is idempotent.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from dataclasses import dataclass
 
 import aiohttp
@@ -45,11 +54,15 @@ log = logging.getLogger(__name__)
 REWRITE_WAIT_S = 30.0
 
 
+class ErasureIncomplete(Exception):
+    """A step could not be done now (the case service did not answer); the erasure stays pending."""
+
+
 @dataclass(frozen=True)
 class Erased:
     keys: int
     entries: int
-    cases: int | None  # None: the case service was not reached (off or failing)
+    cases: int | None  # None: no case service is configured
 
 
 async def rewrite_aof(redis: aioredis.Redis) -> bool:
@@ -78,13 +91,49 @@ class Eraser:
         self._tracker = f"{settings.tracker_key_prefix}:tracker:"
         self._lock = f"{settings.tracker_key_prefix}:lock:"
 
-    async def erase(self, conversation: str, current_message_id: str) -> Erased:
+    async def request(self, partition: int, conversation: str, current_message_id: str) -> None:
+        """Record the erasure before the confirming turn is committed (idempotent)."""
+        pending = self._keys.erasures(partition)
+        if not await self._redis.hexists(pending, conversation):
+            await self._redis.hset(pending, conversation, json.dumps({"current": current_message_id}))
+
+    async def resume(self, partition: int) -> int:
+        """Run the partition's pending erasures (under its lease); the number finished."""
+        done = 0
+        for conversation, raw in (await self._redis.hgetall(self._keys.erasures(partition))).items():
+            current = str(json.loads(raw).get("current", ""))
+            if await self._uncommitted(partition, current):
+                continue  # the confirming turn runs again first (its replay must find the tracker)
+            try:
+                await self.erase(conversation, current, partition)
+                done += 1
+            except ErasureIncomplete as exc:
+                log.warning("erasure of conv=%s still pending: %s", conversation, exc)
+        return done
+
+    async def _uncommitted(self, partition: int, message_id: str) -> bool:
+        """Whether the message's inbound entry is still in the stream (its turn was not committed)."""
+        entry = await self._redis.get(self._keys.seen(message_id))
+        if not entry or not re.fullmatch(r"\d+-\d+", entry):
+            return False
+        return bool(await self._redis.xrange(self._keys.inbound(partition), min=entry, max=entry))
+
+    async def erase(self, conversation: str, current_message_id: str, partition: int | None = None) -> Erased:
+        """Every step; with ``partition``, its pending record is kept up to date and removed at the end."""
+        pending = self._keys.erasures(partition) if partition is not None else None
         mids = await self._message_ids(conversation)
+        if pending is not None:
+            record = json.loads(await self._redis.hget(pending, conversation) or "{}")
+            mids |= set(record.get("mids") or [])
+            record.update(current=current_message_id, mids=sorted(mids))
+            await self._redis.hset(pending, conversation, json.dumps(record))
         mids.discard(current_message_id)
         await self._redis.delete(self._tracker + conversation, self._lock + conversation)
-        cases = await self._erase_cases(conversation)
         deleted = await self._delete_keys(conversation, mids)
         entries = await self._delete_entries(conversation, current_message_id)
+        cases = await self._erase_cases(conversation)
+        if pending is not None:  # before the rewrite: the record names the conversation too
+            await self._redis.hdel(pending, conversation)
         await rewrite_aof(self._redis)
         log.info("erased conv=%s: %d keys, %d stream entries, %s cases", conversation, deleted, entries,
                  "no" if cases is None else cases)
@@ -102,6 +151,7 @@ class Eraser:
                 if isinstance(e, dict) and e.get("event") == "user" and e.get("message_id")}
 
     async def _erase_cases(self, conversation: str) -> int | None:
+        """Cases anonymised; None when no case service is configured; ErasureIncomplete when it failed."""
         token = self._settings.case_service_token
         if token is None or self._http is None:
             return None
@@ -111,10 +161,10 @@ class Eraser:
                                        timeout=aiohttp.ClientTimeout(total=15)) as reply:
                 if reply.status == 200:
                     return int((await reply.json())["anonymised"])
-                log.error("erasure: case service answered %d", reply.status)
+                reason = f"case service answered {reply.status}"
         except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as exc:
-            log.error("erasure: case service failed: %s", type(exc).__name__)
-        return None
+            reason = f"case service failed: {type(exc).__name__}"
+        raise ErasureIncomplete(reason)
 
     async def _is_its(self, key: str, conversation: str, mids: set[str]) -> bool:
         """Whether ``key`` is this conversation's. An SMS opt-out stays: it must still be honoured."""

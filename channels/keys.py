@@ -105,6 +105,10 @@ class Keys:
     def stats(self, day: date, name: str) -> str:
         return f"{self.prefix}:stats:{day.isoformat()}:{name}"
 
+    def erasures(self, partition: int) -> str:
+        """Hash conversation -> pending erasure (``erasure.py``): survives a crash mid-erasure."""
+        return f"{self.prefix}:erase:{partition}"
+
     @property
     def retention_lease(self) -> str:
         return f"{self.prefix}:lease:retention"

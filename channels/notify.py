@@ -56,7 +56,7 @@ class Notifier:
         self._scripts = scripts
         self._keys = keys
         self._adapters = adapters
-        self._offers = Offers(redis, keys, settings.gateway_offer_ttl_s)
+        self._offers = Offers(redis, keys, settings.gateway_offer_ttl_s, settings.sms_menu_ttl_s)
 
     async def deliver(self, conversation: str, key: str, responses: Sequence[Response]) -> int | None:
         """Queue ``responses``; the number of new outbox items, or None when there is nowhere to send."""

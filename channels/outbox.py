@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 from collections.abc import Sequence
 
@@ -61,10 +62,12 @@ async def push(redis: aioredis.Redis, scripts: Scripts, keys: Keys, settings: Se
 
 
 class RateLimiter:
-    """Shared rate limits: ``await limiter.wait("telegram:global", 30, burst=30)`` before sending.
+    """Shared rate limits: ``await limiter.wait("telegram:global", 30)`` before sending.
 
     Each call reserves the next free slot (GCRA on Redis' clock) and sleeps
     until it, so concurrent senders in several processes queue up fairly.
+    The slot interval is rounded up, so the rate is never above ``per_second``
+    (30/s: 34 ms, not 33 ms, which would be 30.3/s).
     Names must not contain personal data: use the conversation id, not a chat id.
     """
 
@@ -73,7 +76,7 @@ class RateLimiter:
         self._keys = keys
 
     async def wait(self, name: str, per_second: float, burst: int = 1) -> float:
-        interval_ms = max(1, round(1000 / per_second))
+        interval_ms = max(1, math.ceil(1000 / per_second))
         wait_ms = int(await self._scripts.reserve(keys=[self._keys.rate(name)], args=[interval_ms, burst]))
         if wait_ms > 0:
             await asyncio.sleep(wait_ms / 1000)

@@ -41,6 +41,8 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 RedisUrl = Annotated[str, AfterValidator(_redis_url)]
 
 
+TRUE_WORDS = ("1", "true", "yes")  # what actions/conversation.py reads as true
+FALSE_WORDS = ("0", "false", "no")
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?")  # nothing that could end a CSP directive
 
 
@@ -82,6 +84,9 @@ class Settings(BaseSettings):
     sms_daily_cap_per_number: int = Field(50, ge=1)  # replies per number and day (SMS pumping guard)
     sms_hourly_cap: int = Field(2000, ge=1)  # replies per hour over all numbers
     sms_more_ttl_s: int = Field(24 * 3600, ge=60)  # how long the rest of a shortened answer waits for MEHR
+    # How long a numbered menu (SMS, WhatsApp) maps digits to its buttons. Shorter than the offered
+    # payloads: a "2" days later is more likely a new message than an answer to an old menu.
+    sms_menu_ttl_s: int = Field(24 * 3600, ge=1)
     sms_privacy_url: HttpUrl | None = None  # privacy statement; default {PUBLIC_BASE_URL}/datenschutz
 
     @field_validator("sms_opt_out_keywords", "sms_opt_in_keywords", "sms_help_keywords", mode="before")
@@ -114,6 +119,9 @@ class Settings(BaseSettings):
     # Sites that may show the demo pages in a frame (CSP frame-ancestors; comma separated origins).
     # Empty: no site may ('none'). The widget itself needs no frame: it is embedded by <script>.
     webchat_frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # While the administration has not reviewed the answers, the demo page says they are examples
+    # (the greeting does too: actions/conversation.py reads the same CONTENT_IS_EXAMPLE).
+    content_is_example: bool = True
     # Per client address (citizens' browsers only; channel webhooks are never throttled):
     webchat_connections_per_ip_per_minute: int = Field(30, ge=1)  # new web chat sockets
     webchat_messages_per_ip_per_minute: int = Field(60, ge=1)  # messages over all of an address' sockets
@@ -189,6 +197,17 @@ class Settings(BaseSettings):
     tracker_key_prefix: str = Field("buergerassistent", pattern=r"^[A-Za-z0-9]{1,40}$")  # Rasa's, to erase
     dead_letter_ttl_s: int = Field(30 * 24 * 3600, ge=60)  # dead letters (whole messages) kept this long
     delivery_record_ttl_s: int = Field(90 * 24 * 3600, ge=60)  # Twilio delivery statuses
+
+    @field_validator("content_is_example", mode="before")
+    @classmethod
+    def _same_flag_as_the_actions(cls, value: object) -> object:
+        """Only the spellings the action server understands, so both sides never disagree on one value."""
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word not in TRUE_WORDS + FALSE_WORDS:
+                raise ValueError(f"must be one of {', '.join(TRUE_WORDS + FALSE_WORDS)}")
+            return word in TRUE_WORDS
+        return value
 
     @field_validator("webchat_allowed_origins", "webchat_frame_ancestors", mode="before")
     @classmethod

@@ -44,7 +44,7 @@ from channels import feedback, outbox, privacy, streams, texts
 from channels.adapter import ChannelAdapter, RenderContext
 from channels.analytics import Counters
 from channels.dialogue import DialogueClient, Offers, TurnRequest
-from channels.erasure import Eraser
+from channels.erasure import Eraser, ErasureIncomplete
 from channels.errors import DialogueRejected, DialogueUnavailable, describe
 from channels.handoff import Handoffs
 from channels.handoff_gate import HandoffGate
@@ -58,6 +58,7 @@ from channels.settings import Settings
 log = logging.getLogger(__name__)
 
 BATCH = 10
+ERASURE_RETRY_S = 60.0  # pending erasures (the case service was down) are tried again this often
 
 
 class Worker:
@@ -90,6 +91,8 @@ class Worker:
         claimed = await streams.claim_all(self._redis, stream, self._consumer)
         if claimed:
             log.info("partition %d: took over %d pending entries", partition, claimed)
+        await self._resume_erasures(partition)  # a previous holder may have died halfway through one
+        retry_erasures_at = time.monotonic() + ERASURE_RETRY_S
         after = "0"  # pending entries first; ">" once there are none
         while not handle.stopping:
             block = 1000 if after == ">" else None
@@ -97,6 +100,9 @@ class Worker:
             if not entries and after == "0":
                 after = ">"
                 continue
+            if not entries and time.monotonic() >= retry_erasures_at:
+                await self._resume_erasures(partition)
+                retry_erasures_at = time.monotonic() + ERASURE_RETRY_S
             for entry_id, fields in entries:
                 handle.busy = True
                 try:
@@ -105,6 +111,11 @@ class Worker:
                     handle.busy = False
                 if handle.stopping:
                     break  # the rest stays pending for the next holder, in order
+
+    async def _resume_erasures(self, partition: int) -> None:
+        done = await self._eraser.resume(partition)
+        if done:
+            log.info("partition %d: finished %d pending erasures", partition, done)
 
     async def _process(self, partition: int, handle: LeaseHandle, entry_id: str,
                        fields: dict[str, str]) -> None:
@@ -163,6 +174,8 @@ class Worker:
         items = [Outbound(message.channel, message.channel_user_id, conversation, queued.message_id,
                           str(index), body)
                  for index, body in enumerate(adapter.render(responses, context))]
+        if resolved.erase:  # recorded before the commit: a crash after it must not skip the erasure
+            await self._eraser.request(partition, conversation, queued.message_id)
         if resolved.erase and items:  # the confirmation names the address: rewrite the AOF once it is sent
             items[-1] = dataclasses.replace(items[-1], rewrite_aof=True)
         added = await self._commit(handle, partition, entry_id, message.channel, items, dead_reason, fields)
@@ -175,9 +188,9 @@ class Worker:
                                   answered_by_core=not dead_reason)
         if resolved.erase:  # after the commit: Rasa has written the tracker back, the lease is still ours
             try:
-                await self._eraser.erase(conversation, queued.message_id)
-            except RedisError as exc:  # the answer is committed; the periods still delete it all later
-                log.error("erasure of conv=%s failed: %s", conversation, describe(exc))
+                await self._eraser.erase(conversation, queued.message_id, partition)
+            except (RedisError, ErasureIncomplete) as exc:  # pending: retried by resume_erasures
+                log.error("erasure of conv=%s not finished: %s", conversation, describe(exc))
         self._metrics.turn_seconds.observe(time.monotonic() - started)
         log.info("answered mid=%s conv=%s partition=%d items=%d new=%d%s", queued.message_id, conversation,
                  partition, len(items), added, " (replayed)" if replayed else "")

@@ -2,7 +2,8 @@
 """`make bench-scale`: the same load through 1 gateway + 1 Rasa, then 2 + 2 (and the mixed setups
 with --mixed), then a rolling restart of every gateway and Rasa process under load.
 
-Prints one JSON line on stdout (progress on stderr)::
+Prints one JSON line on stdout (progress on stderr); exits 1 if any setup or the rolling restart
+lost, duplicated or reordered a message (``violations``), keeping the logs::
 
     {"setups": [{"gateways", "rasa", "msgs_per_s", "reply_p99_ms", "lost", "duplicated",
                  "order_violations", "sent"}, ...],
@@ -228,6 +229,20 @@ async def bench(world: World, args: argparse.Namespace, questions: list[str]) ->
     return result
 
 
+def violations(result: dict[str, Any]) -> list[str]:
+    """Each setup (and the rolling restart) that lost, duplicated or reordered a message: the guarantees
+    this benchmark exists to check, so any of them makes the run fail (exit 1), whatever the throughput."""
+    runs = [*result.get("setups", []), *([result["rolling_restart"]] if "rolling_restart" in result else [])]
+    found = []
+    for number, run in enumerate(runs):
+        name = "rolling restart" if number == len(result.get("setups", [])) else "setup"
+        bad = {key: run[key] for key in ("lost", "duplicated", "order_violations") if run.get(key, 0) > 0}
+        if bad:
+            found.append(f"{name} {run['gateways']} gateway(s) + {run['rasa']} Rasa: "
+                         + ", ".join(f"{key} {count}" for key, count in bad.items()))
+    return found
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=6.0, help="messages per second (open loop)")
@@ -284,7 +299,12 @@ def main(argv: list[str]) -> int:
         questions = bg.german_faq_questions()
         say(f"bench-scale: model {model.name}; work folder {work}")
         world = start_world(stack, work, model)
-        print(json.dumps(asyncio.run(bench(world, args, questions))), flush=True)
+        result = asyncio.run(bench(world, args, questions))
+        print(json.dumps(result), flush=True)
+        if problems := violations(result):
+            for problem in problems:
+                say(f"FAILED: {problem}")
+            return 1  # run_stack keeps the logs for the analysis
         return 0
 
     return run_stack("bench-scale-", body)

@@ -26,12 +26,13 @@ def rasa_environ(extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for Rasa processes: our components importable, no telemetry."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env["RASA_TELEMETRY_ENABLED"] = "false"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("LOG_LEVEL_LIBRARIES", "ERROR")
     env.setdefault("MPLCONFIGDIR", str(ROOT / "data" / "tmp" / "mpl"))
     env.update(extra or {})
+    # Last, so that no .env line or caller's setting turns it back on: nothing may call outside hosts.
+    env["RASA_TELEMETRY_ENABLED"] = "false"
     return env
 
 

@@ -70,6 +70,13 @@ def extras() -> dict[str, list[str]]:
     }
 
 
+def requirements(groups: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    """(Rasa side, gateway side) of the development environments. The images install "rasa" or
+    "gateway" alone; here the Rasa side adds its test tools ("rasa-test"), the gateway side "dev"."""
+    return (groups["base"] + groups["rasa"] + groups["rasa-test"],
+            groups["base"] + groups["gateway"] + groups["dev"])
+
+
 def ensure(venv: Path, python: str, requirements: list[str], label: str) -> None:
     stamp = venv / ".installed.json"
     digest = hashlib.sha256(json.dumps(sorted(requirements)).encode()).hexdigest()
@@ -99,9 +106,9 @@ def main() -> int:
             file=sys.stderr,
         )
         return 1
-    ensure(RASA_VENV, python310, groups["base"] + groups["rasa"], "Rasa side")
-    ensure(GATEWAY_VENV, sys.executable, groups["base"] + groups["gateway"] + groups["dev"],
-           "gateway side")
+    rasa_side, gateway_side = requirements(groups)
+    ensure(RASA_VENV, python310, rasa_side, "Rasa side")
+    ensure(GATEWAY_VENV, sys.executable, gateway_side, "gateway side")
     return 0
 
 

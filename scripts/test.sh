@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # `make test`: lint, content checks, Rasa's own validation, one training of the
 # test model (skipped when a model for the same inputs exists), then the
-# tests of both sides. Fails on the first failing step.
+# tests of both sides. Fails on the first failing step. Each step's wall time and the
+# total are printed at the end (scripts/steps.sh), also after a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/steps.sh
 export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 RASA_PY=.venv-rasa/bin/python
 GW_PY=.venv/bin/python
-
-step() { printf '\n== %s\n' "$*"; }
 
 step "lint (ruff)"
 $GW_PY -m ruff check .
@@ -46,5 +46,5 @@ $GW_PY -m pytest -p no:cacheprovider --timeout 240 tests/channels --ignore=tests
   -k "not e2e" "$@"
 $GW_PY -m pytest -p no:cacheprovider --timeout 300 tests/channels -k "e2e or browser" "$@"
 
-step "tests of the staff side: case service, console, Open311 (Python 3.11; PostgreSQL tests skip without one)"
+step "tests of the staff side: case service, console, Open311 (Python 3.11; PostgreSQL tests skip without one, with the reason; fail under REQUIRE_POSTGRES as in CI)"
 $GW_PY -m pytest -p no:cacheprovider --timeout 300 tests/backoffice "$@"

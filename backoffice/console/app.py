@@ -29,13 +29,14 @@ from backoffice.console import (
     user_views,
 )
 from backoffice.console.context import Clock, Console, ConsoleConfig, html_handler, utc_now
+from backoffice.content.examples import TopicFiles
+from backoffice.content.model_check import ModelCheck
 from backoffice.content.store import ContentStore
 from backoffice.db import Database
 from backoffice.office_hours import OfficeHours
 from backoffice.publish.pipeline import Publisher
 from backoffice.settings import Settings
 from backoffice.unanswered import views as unanswered_views
-from backoffice.unanswered.topic_files import TopicFiles
 from channels.analytics import Counters
 from channels.handoff import Handoffs
 from channels.keys import Keys
@@ -59,7 +60,9 @@ def add_console(app: web.Application, config: ConsoleConfig, redis: aioredis.Red
     for route in [*auth_views.routes(console), *case_views.routes(console),
                   *conversation_views.routes(console), *user_views.routes(console),
                   *unanswered_views.routes(console, TopicFiles(config.content_dir / "topics"),
-                                           config.unanswered_retention_days),
+                                           config.unanswered_retention_days,
+                                           ModelCheck(config.rasa_url, config.rasa_token,
+                                                      config.content_conflict_confidence)),
                   *analytics_views.routes(console), *extra]:
         app.router.add_route(route.method, route.path, html_handler(route.handler))
     app.router.add_get("/console/static/console.css", _stylesheet)
@@ -80,20 +83,22 @@ async def _to_console(request: web.Request) -> web.Response:
 
 
 def add_handoff_routes(app: web.Application, config: ConsoleConfig, redis: aioredis.Redis,
-                       hours: OfficeHours, clock: Clock = utc_now) -> None:
+                       desks: office_hours.HandoffHours, clock: Clock = utc_now) -> None:
     keys = Keys(config.redis_prefix)
     handoffs = Handoffs(redis, keys, config.handoff_ttl_s)
     counters = Counters(redis, keys, config.analytics_retention_days)
-    app.router.add_routes(handoff_api.handoff_routes(handoffs, hours, config.case_service_token, counters,
+    app.router.add_routes(handoff_api.handoff_routes(handoffs, desks, config.case_service_token, counters,
                                                      clock))
 
 
 def setup(app: web.Application, settings: Any, redis: aioredis.Redis, database: Database, cases: CaseService,
           clock: Clock = utc_now, content: ContentStore | None = None) -> Console:
-    """Console and ``POST /api/v1/handoff`` with the configured office hours; topic pages with ``content``."""
+    """Console and ``POST /api/v1/handoff`` with the configured office hours (per desk); topic pages
+    with ``content``."""
     config = ConsoleConfig.from_settings(settings)
-    hours = office_hours.load().office()
-    add_handoff_routes(app, config, redis, hours, clock)
+    desks = office_hours.load()
+    hours = desks.office()
+    add_handoff_routes(app, config, redis, desks, clock)
     publisher = Publisher(settings, redis) if isinstance(settings, Settings) else None
     console = add_console(app, config, redis, database, cases, hours, clock, publisher)
     if content is not None:

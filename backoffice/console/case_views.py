@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from backoffice import calendar
 from backoffice.cases import STATUSES, CaseError
 from backoffice.console import pages, queries
 from backoffice.console.context import Console, Stop, html, redirect
@@ -31,6 +32,11 @@ def notice(request: web.Request) -> str | None:
 
 
 def routes(console: Console) -> list[web.RouteDef]:
+    office_names = {office.id: office.name for office in calendar.load().values()}
+
+    def detail(case: Case, csrf: str) -> str:
+        return pages.case_detail(case, csrf, office_names)
+
     async def overview(request: web.Request) -> web.StreamResponse:
         user, session = await console.require(request, role=None)
         if "staff" not in user.roles.split(","):
@@ -40,8 +46,12 @@ def routes(console: Console) -> list[web.RouteDef]:
         waiting, held = await console.handoffs.waiting(), await console.handoffs.held()
         staff = {item.staff for item in held if item.staff}
         names = await console.db(lambda s: queries.display_names(s, staff))
-        body = pages.overview(cases, waiting, held, names, console.clock())
-        return html(pages.page("Übersicht", body, user, session.csrf, notice=notice(request)))
+        auto = request.query.get("auto") != "0"
+        body = pages.overview(cases, waiting, held, names, console.clock(), auto)
+        tab = pages.overview_title(len(waiting), sum(row.untouched for row in cases))
+        refresh = (pages.OVERVIEW_REFRESH_S, "/console/") if auto else None
+        return html(pages.page("Übersicht", body, user, session.csrf, notice=notice(request), tab_title=tab,
+                               refresh=refresh))
 
     async def load_case(request: web.Request, user: User) -> Case:
         """The case, if the user's units (none = all) include it; else the 404 page."""
@@ -54,8 +64,25 @@ def routes(console: Console) -> list[web.RouteDef]:
     async def case_page(request: web.Request) -> web.StreamResponse:
         user, session = await console.require(request)
         case = await load_case(request, user)
-        return html(pages.page(f"Anliegen {case.reference}", pages.case_detail(case, session.csrf), user,
+        return html(pages.page(f"Anliegen {case.reference}", detail(case, session.csrf), user,
                                session.csrf, notice=notice(request)))
+
+    async def case_media(request: web.Request) -> web.StreamResponse:
+        """A stored photo of the case, only for staff who may see the case (same 404 otherwise).
+
+        Served inline with the type sniffed at upload and ``nosniff``, so the
+        browser never reinterprets citizen bytes as a page or script.
+        """
+        user, _ = await console.require(request)
+        case = await load_case(request, user)
+        found = next((item for item in case.attachments
+                      if item.id == request.match_info["id"] and item.data is not None), None)
+        if found is None:
+            missing = "<p>Dieses Foto gibt es zu diesem Anliegen nicht.</p>"
+            raise Stop(html(pages.page("Nicht gefunden", missing, user), 404))
+        return web.Response(body=found.data, content_type=found.content_type,
+                            headers={"Content-Disposition": f'inline; filename="{found.id}"',
+                                     "X-Content-Type-Options": "nosniff"})
 
     async def change_status(request: web.Request) -> web.StreamResponse:
         user, session = await console.require(request)
@@ -63,7 +90,7 @@ def routes(console: Console) -> list[web.RouteDef]:
         form = await request.post()
         status, note = str(form.get("status", "")), str(form.get("note", "")).strip()[:1000]
         if status not in STATUSES:
-            return html(pages.page(f"Anliegen {case.reference}", pages.case_detail(case, session.csrf), user,
+            return html(pages.page(f"Anliegen {case.reference}", detail(case, session.csrf), user,
                                    session.csrf, error="Bitte wählen Sie einen gültigen Status."), 400)
         try:
             change = await console.cases.change_status(case.reference, status, note or None, user.username)
@@ -79,12 +106,13 @@ def routes(console: Console) -> list[web.RouteDef]:
         form = await request.post()
         note = str(form.get("note", "")).strip()[:4000]
         if not note:
-            return html(pages.page(f"Anliegen {case.reference}", pages.case_detail(case, session.csrf), user,
+            return html(pages.page(f"Anliegen {case.reference}", detail(case, session.csrf), user,
                                    session.csrf, error="Die Notiz ist leer."), 400)
         await console.cases.add_note(case.reference, note, user.username)
         await console.audit(user.username, "case_note", case.reference)
         return redirect(f"/console/cases/{case.reference}?msg=note_saved")
 
     return [web.get("/console/", overview), web.get("/console/cases/{reference}", case_page),
+            web.get("/console/cases/{reference}/media/{id}", case_media),
             web.post("/console/cases/{reference}/status", change_status),
             web.post("/console/cases/{reference}/notes", add_note)]

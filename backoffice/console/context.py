@@ -46,6 +46,12 @@ SECURITY_HEADERS = {
 }
 
 
+def _first_rasa(settings: Any, fallback: str | None) -> str | None:
+    """The first of RASA_URLS (staff side or gateway settings), else RASA_URL."""
+    instances = getattr(settings, "rasa_instances", None) or []
+    return str(instances[0]).rstrip("/") if instances else fallback
+
+
 def _secure_cookies(explicit: object, public_base_url: str) -> bool:
     """CONSOLE_SECURE_COOKIES when set, else whether the public base URL is https."""
     if explicit is None or explicit == "":
@@ -71,6 +77,9 @@ class ConsoleConfig:
     content_dir: Path = Path(__file__).resolve().parents[2] / "nlu_data"  # CONTENT_DIR
     unanswered_retention_days: int = 90  # UNANSWERED_RETENTION_DAYS, shown on the page
     analytics_retention_days: int = 400  # the gateway's ANALYTICS_RETENTION_DAYS
+    rasa_url: str | None = None  # the first Rasa server: where a new example would go (model_check)
+    rasa_token: str | None = None
+    content_conflict_confidence: float = 0.8  # CONTENT_CONFLICT_CONFIDENCE
 
     @classmethod
     def from_settings(cls, settings: Any) -> ConsoleConfig:
@@ -91,7 +100,10 @@ class ConsoleConfig:
                    handoff_ttl_s=int(get("handoff_ttl_s", 24 * 3600)),
                    content_dir=Path(get("content_dir", cls.content_dir)),
                    unanswered_retention_days=int(get("unanswered_retention_days", 90)),
-                   analytics_retention_days=int(get("analytics_retention_days", 400)))
+                   analytics_retention_days=int(get("analytics_retention_days", 400)),
+                   rasa_url=_first_rasa(settings, get("rasa_url", None)),
+                   rasa_token=get("rasa_token", None) or None,
+                   content_conflict_confidence=float(get("content_conflict_confidence", 0.8)))
 
 
 class Stop(Exception):

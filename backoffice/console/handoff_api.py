@@ -4,7 +4,11 @@ Within the office hours of the handoff desk (``office_hours.py``) the
 conversation is queued in the gateway's Redis (``channels.handoff``), from
 then on the gateway routes the citizen's messages to the console; outside
 them the answer names the next opening, and the bot offers a call-back or
-the contact form instead. The clock is a parameter, so tests fix it.
+the contact form instead. An optional ``office`` picks the desk whose hours
+apply (a desk id, or an appointment office a desk serves; otherwise the
+default desk), so a citizen in the vehicle registration's booking hears
+that desk's hours; the reply names the desk. The clock is a parameter, so
+tests fix it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from backoffice.office_hours import OfficeHours
+from backoffice.office_hours import HandoffHours
 from channels.analytics import Counters, local_day
 from channels.handoff import Handoffs, Reason
 
@@ -62,12 +66,15 @@ def _problem(body: Any) -> str | None:
     topic = body.get("topic")
     if topic is not None and (not isinstance(topic, str) or not _TOPIC.match(topic)):
         return "topic must be a topic id or null"
+    office = body.get("office")
+    if office is not None and (not isinstance(office, str) or not _TOPIC.match(office)):
+        return "office must be an office id or null"
     if body.get("reason") not in {reason.value for reason in Reason}:
         return f"reason must be one of {', '.join(reason.value for reason in Reason)}"
     return None
 
 
-def handoff_routes(handoffs: Handoffs, hours: OfficeHours, token: str | None, counters: Counters,
+def handoff_routes(handoffs: Handoffs, desks: HandoffHours, token: str | None, counters: Counters,
                    clock: Clock = utc_now) -> list[web.RouteDef]:
     async def post_handoff(request: web.Request) -> web.Response:
         if not bearer_ok(request, token):
@@ -81,14 +88,16 @@ def handoff_routes(handoffs: Handoffs, hours: OfficeHours, token: str | None, co
         now = clock()
         conversation = body["conversation_id"]
         await counters.handoff(body["channel"], conversation, local_day(now))  # asked for a person
+        hours = desks.desk_for(body.get("office"))
         if not hours.is_open(now):
             upcoming = hours.next_open(now)
-            log.info("handoff outside office hours conv=%s", conversation)
-            return web.json_response({"status": "closed",
+            log.info("handoff outside office hours conv=%s desk=%s", conversation, hours.id)
+            return web.json_response({"status": "closed", "office": hours.id,
                                       "next_open": upcoming.isoformat() if upcoming else None})
         position = await handoffs.request(conversation, body["channel"], body.get("language", "de"),
                                           body.get("topic"), body["reason"], now)
-        log.info("handoff queued conv=%s position=%d reason=%s", conversation, position, body["reason"])
-        return web.json_response({"status": "queued", "position": position})
+        log.info("handoff queued conv=%s position=%d reason=%s desk=%s", conversation, position,
+                 body["reason"], hours.id)
+        return web.json_response({"status": "queued", "office": hours.id, "position": position})
 
     return [web.post(ROUTE, post_handoff)]

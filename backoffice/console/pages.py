@@ -16,18 +16,21 @@ from zoneinfo import ZoneInfo
 
 from backoffice.cases import STATUSES, CaseSummary
 from backoffice.console.citizen_texts import KIND_LABELS, STAFF_STATUS_LABELS
-from backoffice.models import Case, User
+from backoffice.models import Appointment, Attachment, Case, User
+from backoffice.timeutil import aware
 from channels.handoff import Handoff, Line, State
 
 BERLIN = ZoneInfo("Europe/Berlin")
+OVERVIEW_REFRESH_S = 30  # a <meta> refresh: the console has no JavaScript, and CSP does not govern it
+CHANNEL_MEDIA = {"telegram": "Telegram", "whatsapp": "WhatsApp"}
 
 LAYOUT = Template("""<!doctype html>
 <html lang="de">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>$title – Konsole Bürgerassistent</title>
-<link rel="stylesheet" href="/console/static/console.css">
+<title>$tab_title – Konsole Bürgerassistent</title>
+$refresh<link rel="stylesheet" href="/console/static/console.css">
 </head>
 <body>
 <a class="skip" href="#inhalt">Zum Inhalt springen</a>
@@ -49,10 +52,10 @@ def e(value: object) -> str:
 
 
 def when(at: datetime | None) -> str:
+    """Berlin time; a naive value is UTC (SQLite hands stored times back without offset)."""
     if at is None:
         return ""
-    local = at.astimezone(BERLIN) if at.tzinfo else at
-    return local.strftime("%d.%m.%Y %H:%M")
+    return aware(at).astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
 
 
 def csrf_field(csrf: str) -> str:
@@ -87,13 +90,18 @@ def nav(user: User | None, csrf: str | None) -> str:
 
 
 def page(title: str, body: str, user: User | None = None, csrf: str | None = None,
-         error: str | None = None, notice: str | None = None) -> str:
+         error: str | None = None, notice: str | None = None, tab_title: str | None = None,
+         refresh: tuple[int, str] | None = None) -> str:
+    """``tab_title``: the browser tab's title when it differs from the heading (counts);
+    ``refresh``: (seconds, URL) for a page that reloads itself (no JavaScript in the console)."""
     message = ""
     if error:
         message = f'<p class="alert" role="alert">{e(error)}</p>'
     elif notice:
         message = f'<p class="ok" role="status">{e(notice)}</p>'
-    return LAYOUT.substitute(title=e(title), nav=nav(user, csrf), message=message, body=body)
+    reload = f'<meta http-equiv="refresh" content="{refresh[0]}; url={e(refresh[1])}">\n' if refresh else ""
+    return LAYOUT.substitute(title=e(title), tab_title=e(tab_title or title), refresh=reload,
+                             nav=nav(user, csrf), message=message, body=body)
 
 
 def login(login_csrf: str, username: str = "", next_url: str = "/console/") -> str:
@@ -119,8 +127,14 @@ def _conversation_rows(items: Iterable[Handoff], names: Mapping[str, str], now: 
     return "".join(rows)
 
 
+def overview_title(waiting: int, new: int) -> str:
+    """The tab title with the counts, so staff see waiting citizens and new cases from another tab."""
+    return f"({waiting} wartend, {new} neu) Übersicht" if waiting or new else "Übersicht"
+
+
 def overview(cases: Sequence[CaseSummary], waiting: Sequence[Handoff], held: Sequence[Handoff],
-             names: Mapping[str, str], now: datetime) -> str:
+             names: Mapping[str, str], now: datetime, auto_refresh: bool = True) -> str:
+    """``auto_refresh``: whether the page reloads itself (staff can stop it: WCAG 2.2.1)."""
     head = ('<tr><th scope="col">Gespräch</th><th scope="col">Kanal</th><th scope="col">Thema</th>'
             '<th scope="col">Seit</th><th scope="col">Bei</th></tr>')
     conversations = (f'<table><caption>Wartende und übernommene Gespräche</caption>{head}'
@@ -128,20 +142,63 @@ def overview(cases: Sequence[CaseSummary], waiting: Sequence[Handoff], held: Seq
                      if waiting or held else "<p>Niemand wartet gerade auf ein Gespräch.</p>")
     case_rows = "".join(
         f'<tr{" class=overdue" if row.overdue else ""}><td><a href="/console/cases/{e(row.reference)}">'
-        f"{e(row.reference)}</a>{' <strong>(überfällig)</strong>' if row.overdue else ''}</td>"
+        f"{e(row.reference)}</a>{' <strong class=new>(neu)</strong>' if row.untouched else ''}"
+        f"{' <strong>(überfällig)</strong>' if row.overdue else ''}</td>"
         f"<td>{e(KIND_LABELS.get(row.kind, row.kind))}</td><td>{e(STAFF_STATUS_LABELS.get(row.status))}</td>"
         f"<td>{e(row.routed_id)}</td><td>{when(row.created_at)}</td></tr>" for row in cases)
-    cases_html = (f'<table><caption>Offene Anliegen ({len(cases)})</caption><tr><th scope="col">Nummer</th>'
-                  '<th scope="col">Art</th><th scope="col">Status</th><th scope="col">Zuständig</th>'
+    new = sum(row.untouched for row in cases)
+    cases_html = (f'<table><caption>Offene Anliegen ({len(cases)}, davon {new} neu)</caption><tr>'
+                  '<th scope="col">Nummer</th><th scope="col">Art</th><th scope="col">Status</th>'
+                  '<th scope="col">Zuständig</th>'
                   f'<th scope="col">Eingegangen</th></tr>{case_rows}</table>'
                   if cases else "<p>Keine offenen Anliegen.</p>")
+    if auto_refresh:
+        refresh = (f"<p>Diese Seite aktualisiert sich alle {OVERVIEW_REFRESH_S} Sekunden. "
+                   '<a href="/console/?auto=0">Automatische Aktualisierung anhalten</a> · '
+                   '<a href="/console/">Jetzt aktualisieren</a></p>')
+    else:
+        refresh = ('<p>Automatische Aktualisierung angehalten. <a href="/console/?auto=0">Jetzt aktualisieren'
+                   '</a> · <a href="/console/">Automatisch aktualisieren</a></p>')
     return (f'<section aria-labelledby="h-gespraeche"><h2 id="h-gespraeche">Live-Gespräche '
-            f'({len(waiting)} wartend)</h2>{conversations}'
-            '<p><a href="/console/">Aktualisieren</a></p></section>'
-            f'<section aria-labelledby="h-anliegen"><h2 id="h-anliegen">Anliegen</h2>{cases_html}</section>')
+            f'({len(waiting)} wartend)</h2>{conversations}{refresh}</section>'
+            f'<section aria-labelledby="h-anliegen"><h2 id="h-anliegen">Anliegen</h2>'
+            "<p>„neu“: noch von niemandem bearbeitet (kein Statuswechsel, keine Notiz).</p>"
+            f"{cases_html}</section>")
 
 
-def case_detail(case: Case, csrf: str) -> str:
+def _attachments(case: Case) -> str:
+    """Stored photos as linked thumbnails; a channel's reference (not stored here) as text."""
+    items = []
+    for number, item in enumerate(sorted(case.attachments, key=lambda a: (aware(a.created_at), a.id)), 1):
+        items.append(_attachment(case.reference, number, item))
+    if not items:
+        return ""
+    return f'<h2>Fotos</h2><ul class="media">{"".join(items)}</ul>'
+
+
+def _attachment(reference: str, number: int, item: Attachment) -> str:
+    if item.data is None:
+        channel = (item.external_ref or "").split(":", 1)[0]
+        return (f"<li>Foto {number}: im Kanal {e(CHANNEL_MEDIA.get(channel, channel or 'unbekannt'))} "
+                "gesendet, hier nicht gespeichert</li>")
+    url = f"/console/cases/{e(reference)}/media/{e(item.id)}"
+    return (f'<li><a href="{url}"><img src="{url}" alt="Foto {number} der Meldung" width="160"></a><br>'
+            f'<a href="{url}">Foto {number} öffnen</a> ({e(item.content_type)}, '
+            f"{max(1, item.size // 1024)} KB)</li>")
+
+
+def _appointment(appointment: Appointment | None, office_names: Mapping[str, str]) -> str:
+    if appointment is None:
+        return ""
+    state = "gebucht" if appointment.active else "storniert"
+    office = office_names.get(appointment.office, appointment.office)
+    end = aware(appointment.end).astimezone(BERLIN).strftime("%H:%M")
+    return (f'<h2>Termin</h2><dl class="appointment"><dt>Beginn</dt><dd>{when(appointment.start)} bis '
+            f"{end} Uhr</dd><dt>Dienststelle</dt><dd>{e(office)}</dd><dt>Zustand</dt><dd>{state}</dd></dl>")
+
+
+def case_detail(case: Case, csrf: str, office_names: Mapping[str, str] | None = None) -> str:
+    """``office_names``: office id -> name (offices.yml), for the appointment."""
     facts = [("Art", KIND_LABELS.get(case.kind, case.kind)), ("Status", STAFF_STATUS_LABELS.get(case.status)),
              ("Kanal", case.channel), ("Sprache", case.language), ("Zuständig", case.routed_id),
              ("Eingegangen", when(case.created_at)), ("Ort", case.address or case.town),
@@ -157,6 +214,7 @@ def case_detail(case: Case, csrf: str) -> str:
                       f"{e(STAFF_STATUS_LABELS[s])}</option>" for s in STATUSES)
     base = f"/console/cases/{e(case.reference)}"
     return f"""<dl>{dl}{data}</dl>
+{_appointment(case.appointment, office_names or {})}{_attachments(case)}
 <h2>Verlauf</h2>
 <table><tr><th scope="col">Zeit</th><th scope="col">Wer</th><th scope="col">Status</th>
 <th scope="col">Notiz</th><th scope="col">Sichtbarkeit</th></tr>{history}</table>

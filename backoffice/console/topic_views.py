@@ -3,7 +3,10 @@
 Editing is two steps on one form without JavaScript: "Vorschau" renders the
 answer as web chat, Telegram and SMS show it (and runs every check), "Speichern"
 saves through ``backoffice.content.changes`` (live at once, or pending a
-second person's approval when ``CONTENT_FOUR_EYES`` is on).
+second person's approval when ``CONTENT_FOUR_EYES`` is on). The same form sets
+a validity window ("Gültig ab" / "Gültig bis"), adds a dated variant after
+this one (``mode=add``) or deletes a dated one (``mode=delete``): editors are
+not programmers and never need the YAML for it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from backoffice.console import pages, topic_pages
 from backoffice.console.context import Console, Stop, html, redirect
 from backoffice.content import changes as content_changes
 from backoffice.content import topics as content_topics
-from backoffice.content.changes import ChangeError, ContentChanges, Edit
+from backoffice.content.changes import ChangeError, ContentChanges, Edit, Window
 from backoffice.content.preview import preview
 from backoffice.content.store import ContentStore
 from backoffice.models import User
@@ -38,6 +41,17 @@ class EditorConfig:
         return cls(bool(getattr(settings, "content_four_eyes", False)),
                    int(getattr(settings, "content_review_after_days", 365)),
                    int(getattr(settings, "sms_segment_budget", 3)))
+
+
+MODES = ("edit", "add", "delete")
+TITLES = {"add": "Neue Variante mit Zeitraum", "delete": "Variante löschen"}
+
+
+def window_field(form: Any, start: str, end: str) -> Window | None:
+    """The two date fields of a form, or None when the form has none (the window stays as it is)."""
+    if start not in form and end not in form:
+        return None
+    return str(form.get(start, "")).strip()[:10], str(form.get(end, "")).strip()[:10]
 
 
 def not_found(sentence: str, user: User, csrf: str) -> web.Response:
@@ -88,7 +102,8 @@ def routes(editor: TopicEditor) -> list[web.RouteDef]:
         topic = await editor.topic(request, user, csrf)
         recent = await editor.console.db(lambda s: content_changes.history(s, topic.id))
         notice = {"saved": "Gespeichert. Die neue Antwort gilt innerhalb weniger Sekunden.",
-                  "pending": "Eingereicht. Die Änderung gilt, sobald eine prüfende Person sie freigibt."
+                  "pending": "Eingereicht. Die Änderung gilt, sobald eine prüfende Person sie freigibt.",
+                  "deleted": "Gelöscht. Die Variante wird innerhalb weniger Sekunden nicht mehr verwendet."
                   }.get(request.query.get("msg", ""))
         body = topic_pages.topic_detail(topic, editor.today(), config.review_after_days, recent,
                                         "editor" in user.roles.split(","))
@@ -105,29 +120,42 @@ def routes(editor: TopicEditor) -> list[web.RouteDef]:
         user, csrf = await editor.require(request, "editor")
         topic = await editor.topic(request, user, csrf)
         variant = variant_of(topic, request.query.get("r", ""), request.query.get("v", ""), user, csrf)
+        mode = "add" if request.query.get("mode") == "add" else "edit"
+        window = content_changes.window_of({"metadata": variant.metadata})
         body = topic_pages.edit_form(topic, variant, variant.text.rstrip("\n"), variant.text, csrf, None,
-                                     config.four_eyes, False)
-        return html(pages.page("Antwort bearbeiten", body, user, csrf))
+                                     config.four_eyes, False, ("", "") if mode == "add" else window, window,
+                                     mode)
+        return html(pages.page(TITLES.get(mode, "Antwort bearbeiten"), body, user, csrf))
 
     async def edit_submit(request: web.Request) -> web.StreamResponse:
         user, csrf = await editor.require(request, "editor")
         topic = await editor.topic(request, user, csrf)
         form = await request.post()
         variant = variant_of(topic, str(form.get("r", "")), str(form.get("v", "")), user, csrf)
-        text, seen = str(form.get("text", ""))[:4000], str(form.get("seen", ""))
-        edit = Edit(topic.id, variant.response, variant.index, text, form.get("reviewed") == "1", seen)
-        shown = preview(variant.message(text), config.sms_segment_budget, variant.language)
+        mode = str(form.get("mode", "edit"))
+        mode = mode if mode in MODES else "edit"
+        seen = str(form.get("seen", ""))
+        text = variant.text if mode == "delete" else str(form.get("text", ""))[:4000]
+        window = None if mode == "delete" else window_field(form, "valid_from", "valid_until")
+        seen_window = window_field(form, "seen_from", "seen_until")
+        edit = Edit(topic.id, variant.response, variant.index, text, form.get("reviewed") == "1", seen,
+                    mode, window, seen_window)
+        shown = None if mode == "delete" else preview(variant.message(text), config.sms_segment_budget,
+                                                      variant.language)
         try:
             if form.get("action") == "save":
                 outcome = await editor.changes.submit(edit, user.username)
-                return redirect(f"/console/topics/{topic.id}?msg={'saved' if outcome.applied else 'pending'}")
+                done = "pending" if not outcome.applied else "deleted" if mode == "delete" else "saved"
+                return redirect(f"/console/topics/{topic.id}?msg={done}")
             await editor.changes.preview_check(edit)
             error = None
         except ChangeError as exc:
             error = str(exc)
-        body = topic_pages.edit_form(topic, variant, text, seen, csrf, shown, config.four_eyes,
-                                     edit.mark_reviewed)
-        return html(pages.page("Antwort bearbeiten", body, user, csrf, error=error,
+        current = content_changes.window_of({"metadata": variant.metadata})
+        body = topic_pages.edit_form(topic, variant, text.rstrip("\n"), seen, csrf, shown, config.four_eyes,
+                                     edit.mark_reviewed, window or ("", ""), seen_window or current,
+                                     "edit" if mode == "delete" else mode)
+        return html(pages.page(TITLES.get(mode, "Antwort bearbeiten"), body, user, csrf, error=error,
                                notice=None if error else "Vorschau: noch nicht gespeichert."),
                     400 if error else 200)
 

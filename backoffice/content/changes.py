@@ -1,10 +1,11 @@
 """Saving an editor's answer change: checked, audited, written to the topic file, published.
 
-One path for every change: ``submit`` validates (the file still parses, the
-content validator finds no new error, the answer the editor saw is still
-the current one) and then either applies at once or, with
-``CONTENT_FOUR_EYES``, stores it as pending until a reviewer other than the
-author approves. Applying writes the topic file atomically (a targeted
+One path for every change (a new answer text, a validity window, a new dated
+variant after an existing one, deleting a dated variant): ``submit``
+validates (the file still parses, the content validator finds no new error,
+the answer and window the editor saw are still the current ones) and then
+either applies at once or, with ``CONTENT_FOUR_EYES``, stores it as pending
+until a reviewer other than the author approves. Applying writes the topic file atomically (a targeted
 splice, ``splice.py``) and publishes it (``ContentStore.publish``), so every
 NLG process serves it within one poll. Every step is an audit line with
 before and after (answer texts are public content, never citizen data).
@@ -13,6 +14,7 @@ before and after (answer texts are public content, never citizen data).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import os
@@ -35,6 +37,9 @@ from backoffice.timeutil import BERLIN, Clock
 
 log = logging.getLogger(__name__)
 TOPIC_ID = re.compile(r"^[a-z0-9_]{2,80}$")
+KINDS = ("edit", "add", "delete")
+Window = tuple[str, str]  # (valid_from, valid_until) as ISO dates, "" = open end
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # fromisoformat alone would also take 20261224 or 2026-W52
 
 
 class ChangeError(ValueError):
@@ -49,6 +54,9 @@ class Edit:
     text: str
     mark_reviewed: bool = False
     seen: str | None = None  # the answer text the editor started from
+    kind: str = "edit"  # see KINDS; "add" inserts a new variant after ``variant``
+    window: Window | None = None  # the window to set (edit, add); None = leave it as it is
+    seen_window: Window | None = None  # the window the editor started from
 
 
 @dataclass(frozen=True)
@@ -93,26 +101,34 @@ class ContentChanges:
             raise ChangeError("Dieses Thema gibt es nicht.")
         return path
 
-    def current_answer(self, topic: str, response: str, variant: int) -> str:
+    def current(self, topic: str, response: str, variant: int) -> tuple[str, Window]:
+        """The variant's answer text and window as the file has them now."""
         data = yaml.safe_load(self.path(topic).read_text(encoding="utf-8")) or {}
-        variants = (data.get("responses") or {}).get(response) or []
-        if not 0 <= variant < len(variants):
+        found = (data.get("responses") or {}).get(response) or []
+        if not 0 <= variant < len(found):
             raise ChangeError("Diese Antwortvariante gibt es nicht.")
-        return str(variants[variant].get("text") or "")
+        return str(found[variant].get("text") or ""), window_of(found[variant])
+
+    def current_answer(self, topic: str, response: str, variant: int) -> str:
+        return self.current(topic, response, variant)[0]
 
     def proposed(self, edit: Edit, today: str) -> tuple[str, str]:
         """(current file text, file text with the edit); ChangeError when it may not be saved."""
         path = self.path(edit.topic)
         text = path.read_text(encoding="utf-8")
+        if edit.kind not in KINDS:
+            raise ChangeError("Unbekannte Art der Änderung.")
+        check_window(edit)
+        if edit.kind == "delete":
+            check_delete(yaml.safe_load(text) or {}, edit.response, edit.variant)
         try:
-            new = splice.set_answer(text, edit.response, edit.variant, edit.text)
-            if edit.mark_reviewed:
-                new = splice.set_reviewed(new, edit.response, edit.variant, today)
+            new = _apply(text, edit, today)
         except splice.SpliceError as exc:
             raise ChangeError(f"Die Änderung lässt sich nicht speichern: {exc}") from exc
-        before = set(validate(self.store.content_dir).errors)
-        after = validate(self.store.content_dir, overrides={edit.topic: new}).errors
-        new_errors = [line for line in after if line not in before]
+        day = dt.date.fromisoformat(today)
+        before = set(validate(self.store.content_dir, today=day).errors)
+        after = validate(self.store.content_dir, overrides={edit.topic: new}, today=day).errors
+        new_errors = [german(line) for line in after if line not in before]
         if new_errors:
             raise ChangeError("Die Prüfung der Inhalte meldet: " + "; ".join(new_errors[:3]))
         return text, new
@@ -126,19 +142,23 @@ class ContentChanges:
 
     async def submit(self, edit: Edit, author: str) -> Outcome:
         async with self._lock:
-            current = await asyncio.to_thread(self.current_answer, edit.topic, edit.response, edit.variant)
-            if edit.seen is not None and splice.clean_answer(edit.seen) != splice.clean_answer(current):
+            current, window = await asyncio.to_thread(self.current, edit.topic, edit.response, edit.variant)
+            if ((edit.seen is not None and splice.clean_answer(edit.seen) != splice.clean_answer(current))
+                    or (edit.seen_window is not None and edit.seen_window != window)):
                 raise ChangeError("Die Antwort wurde inzwischen geändert. Bitte laden Sie sie neu.")
-            if splice.clean_answer(edit.text) == splice.clean_answer(current) and not edit.mark_reviewed:
+            if (edit.kind == "edit" and splice.clean_answer(edit.text) == splice.clean_answer(current)
+                    and edit.window in (None, window) and not edit.mark_reviewed):
                 raise ChangeError("Die Antwort ist unverändert.")
             _, new = await asyncio.to_thread(self.proposed, edit, self._today())
             pending = self.four_eyes
             now = self.clock()
 
             def record(s: Session) -> int:
+                after = "" if edit.kind == "delete" else splice.clean_answer(edit.text)
                 change = ContentChange(topic=edit.topic, response=edit.response, variant=edit.variant,
-                                       before=current, after=splice.clean_answer(edit.text),
-                                       mark_reviewed=edit.mark_reviewed,
+                                       before=current, after=after, mark_reviewed=edit.mark_reviewed,
+                                       kind=edit.kind, window_before=_stored(window),
+                                       window_after=None if edit.window is None else _stored(edit.window),
                                        status="pending" if pending else "applied", author=author,
                                        created_at=now)
                 s.add(change)
@@ -164,13 +184,14 @@ class ContentChanges:
                 raise ChangeError("Eigene Änderungen muss eine andere Person prüfen (Vier-Augen-Prinzip).")
             status, new = "rejected", None
             if approve:
-                current = await asyncio.to_thread(self.current_answer, change.topic, change.response,
-                                                  change.variant)
-                if splice.clean_answer(current) != splice.clean_answer(change.before):
+                current, window = await asyncio.to_thread(self.current, change.topic, change.response,
+                                                          change.variant)
+                if (splice.clean_answer(current) != splice.clean_answer(change.before)
+                        or (change.window_before is not None and _stored(window) != change.window_before)):
                     status = "conflict"
                 else:
                     edit = Edit(change.topic, change.response, change.variant, change.after,
-                                change.mark_reviewed)
+                                change.mark_reviewed, kind=change.kind, window=_window(change.window_after))
                     _, new = await asyncio.to_thread(self.proposed, edit, self._today())
                     status = "applied"
             if new is not None:
@@ -206,8 +227,106 @@ def history(session: Session, topic: str, limit: int = 20) -> list[ContentChange
     return list(session.scalars(query.limit(limit)))
 
 
+def window_of(variant: dict) -> Window:
+    """A variant's window as the form shows it (ISO dates, "" = open end)."""
+    meta = variant.get("metadata") or {}
+    start, end = (str(meta.get(key) or "") for key in splice.WINDOW_KEYS)
+    return start, end
+
+
+def _stored(window: Window) -> str:
+    return "/".join(window)
+
+
+def _window(stored: str | None) -> Window | None:
+    if stored is None:
+        return None
+    start, _, end = stored.partition("/")
+    return start, end
+
+
+def _apply(text: str, edit: Edit, today: str) -> str:
+    """The file text with ``edit`` spliced in (SpliceError when it cannot be placed)."""
+    start, end = edit.window or ("", "")
+    if edit.kind == "delete":
+        return splice.delete_variant(text, edit.response, edit.variant)
+    if edit.kind == "add":
+        new = splice.add_variant(text, edit.response, edit.variant, edit.text, start, end)
+        index = edit.variant + 1
+    else:
+        new = splice.set_answer(text, edit.response, edit.variant, edit.text)
+        if edit.window is not None:
+            new = splice.set_window(new, edit.response, edit.variant, start, end)
+        index = edit.variant
+    if edit.mark_reviewed:
+        new = splice.set_reviewed(new, edit.response, index, today)
+    return new
+
+
+def _german_date(iso: str) -> str:
+    return dt.date.fromisoformat(iso).strftime("%d.%m.%Y")
+
+
+def check_window(edit: Edit) -> None:
+    """Dates and their order, in German before the validator's English; a new variant needs a window."""
+    if edit.window is None:
+        if edit.kind == "add":
+            raise ChangeError("Eine neue Variante braucht einen Zeitraum: „Gültig ab“ und/oder „Gültig bis“.")
+        return
+    for label, value in zip(("Gültig ab", "Gültig bis"), edit.window, strict=True):
+        try:
+            if value and not (ISO_DAY.match(value) and dt.date.fromisoformat(value)):
+                raise ValueError(value)
+        except ValueError:
+            raise ChangeError(f"„{label}“ ist kein Datum (erwartet z. B. 2026-12-24).") from None
+    start, end = edit.window
+    if start and end and end < start:
+        raise ChangeError(f"„Gültig bis“ ({_german_date(end)}) liegt vor „Gültig ab“ "
+                          f"({_german_date(start)}).")
+    if edit.kind == "add" and not (start or end):
+        raise ChangeError("Eine neue Variante braucht einen Zeitraum: „Gültig ab“ und/oder „Gültig bis“.")
+
+
+def check_delete(data: dict, response: str, index: int) -> None:
+    """Only a dated variant may go, never the last default German answer or a language's only variant."""
+    found = (data.get("responses") or {}).get(response) or []
+    if not 0 <= index < len(found):
+        raise ChangeError("Diese Antwortvariante gibt es nicht.")
+    variant = found[index]
+    if window_of(variant) == ("", ""):
+        raise ChangeError("Löschen können Sie nur Varianten mit Zeitraum (z. B. abgelaufene "
+                          "Feiertagszeiten); ändern Sie sonst den Text.")
+    others = found[:index] + found[index + 1:]
+    if not variant.get("condition") and not variant.get("channel") and not any(
+            not v.get("condition") and not v.get("channel") for v in others):
+        raise ChangeError("Das ist die letzte deutsche Antwort ohne Bedingung; sie kann nicht gelöscht "
+                          "werden.")
+    if not any(v.get("condition") == variant.get("condition") for v in others):  # the language condition
+        raise ChangeError("Das ist die einzige Variante in dieser Sprache; sie kann nicht gelöscht werden.")
+
+
+_NO_ANSWER = re.compile(r"no German answer is valid on (\d{4}-\d{2}-\d{2})")
+
+
+def german(line: str) -> str:
+    """The validator's sentence an editor can meet through a window, in German; others as they are."""
+    found = _NO_ANSWER.search(line)
+    if found:
+        return (f"Am {_german_date(found[1])} gälte keine deutsche Antwort ohne Bedingung und Kanal. "
+                "Ab heute muss an jedem Tag eine gelten: legen Sie zuerst eine Variante an, die an diesem "
+                "Tag gilt, oder wählen Sie einen anderen Zeitraum")
+    return line
+
+
 def _detail(change: ContentChange) -> str:
+    """Audit line: before/after as text and window (none before an added, none after a deleted variant)."""
+    added, deleted = change.kind == "add", change.kind == "delete"
+    after_window = change.window_after if change.window_after is not None else change.window_before
     return json.dumps({"change": change.id, "topic": change.topic, "response": change.response,
-                       "variant": change.variant, "status": change.status, "before": change.before,
-                       "after": change.after, "reviewed": change.mark_reviewed}, ensure_ascii=False)
+                       "variant": change.variant, "kind": change.kind, "status": change.status,
+                       "before": None if added else change.before,
+                       "after": None if deleted else change.after,
+                       "window_before": None if added else change.window_before,
+                       "window_after": None if deleted else after_window,
+                       "reviewed": change.mark_reviewed}, ensure_ascii=False)
 

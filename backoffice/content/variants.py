@@ -5,7 +5,9 @@ Ported from ``rasa.core.nlg.generator.ResponseVariationFilter`` and
 the NLG endpoint answers exactly what Rasa's own templated generator would.
 Before Rasa's choice, variants whose ``metadata.valid_from`` /
 ``valid_until`` (ISO dates, inclusive, Europe/Berlin) exclude today are
-dropped.
+dropped; after it, a variant whose window includes today wins over the
+undated ones Rasa chose with it, so holiday hours added next to the normal
+answer replace it for their days without the normal answer being dated.
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ def window(variant: Variant) -> tuple[dt.date | None, dt.date | None]:
     return _date(meta.get("valid_from")), _date(meta.get("valid_until"))
 
 
+def dated(variant: Variant) -> bool:
+    """The variant has a window (either end)."""
+    meta = variant.get("metadata") or {}
+    return bool(meta.get("valid_from") or meta.get("valid_until"))
+
+
 def valid_on(variant: Variant, day: dt.date) -> bool:
     try:
         start, end = window(variant)
@@ -56,7 +64,8 @@ def _matches(slots: Mapping[str, Any], variant: Variant) -> bool:
 
 def eligible(variants: Sequence[Variant], slots: Mapping[str, Any], channel: str | None,
              day: dt.date) -> list[Variant]:
-    """Rasa's preference order: conditional + channel, default + channel, conditional, default."""
+    """Rasa's preference order: conditional + channel, default + channel, conditional, default;
+    within the group, the variants dated for ``day`` if there are any."""
     current = [v for v in variants if valid_on(v, day)]
     default = [v for v in current if not v.get("condition")]
     conditional = [v for v in current if v.get("condition") and _matches(slots, v)]
@@ -65,7 +74,7 @@ def eligible(variants: Sequence[Variant], slots: Mapping[str, Any], channel: str
                   [v for v in conditional if v.get("channel") is None],
                   [v for v in default if v.get("channel") is None]):
         if group:
-            return group
+            return [v for v in group if dated(v)] or group
     return []
 
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from backoffice.console.pages import csrf_field, e
+from backoffice.content.examples import FILE_LANGUAGES, TopicFile, file_language
+from backoffice.content.model_check import Placement
 from backoffice.models import UnansweredQuestion
 from backoffice.unanswered.grouping import Group
-from backoffice.unanswered.topic_files import FILE_LANGUAGES, TopicFile, file_language
 
 MAX_SHOWN = 5
 MAX_GROUPS = 100  # per page: each group carries a form with every topic
@@ -42,6 +43,38 @@ class GroupView:
                    channels=tuple(dict.fromkeys(m.channel for m in members)),
                    guess=name.split("/", 1)[-1] if name else None,
                    confidence=best.get("confidence"))
+
+
+@dataclass(frozen=True)
+class Clash:
+    """An assignment the model in service disagrees with, waiting for the editor's decision."""
+
+    ids: str
+    topic: str
+    language: str
+    example: str
+    model: Placement
+
+
+def clash_box(clash: Clash, titles: dict[str, str], csrf: str) -> str:
+    """The warning with "assign anyway" (the same form, confirmed) and "choose again" (the list below)."""
+    other = str(clash.model.topic)
+    chosen, model = titles.get(clash.topic, clash.topic), titles.get(other, other)
+    percent = round(100 * clash.model.confidence)
+    return f"""<section class="clash" role="alert" aria-labelledby="clash-h">
+<h2 id="clash-h">Bitte prüfen: Das Modell sieht ein anderes Thema</h2>
+<p>Das Modell, das zurzeit antwortet, ordnet „{e(clash.example)}“ mit {percent} % dem Thema
+„{e(model)}“ ({e(other)}) zu, nicht „{e(chosen)}“ ({e(clash.topic)}). Ein solches Beispiel kann die
+Erkennung beider Themen verschlechtern. Ist die Frage eindeutig, ordnen Sie sie trotzdem zu; sonst wählen
+Sie unten ein anderes Thema oder formulieren das Beispiel eindeutiger.</p>
+<form method="post" action="/console/unanswered/assign">{csrf_field(csrf)}
+<input type="hidden" name="ids" value="{e(clash.ids)}">
+<input type="hidden" name="topic" value="{e(clash.topic)}">
+<input type="hidden" name="language" value="{e(clash.language)}">
+<input type="hidden" name="example" value="{e(clash.example)}">
+<input type="hidden" name="confirm" value="1">
+<button type="submit">Trotzdem „{e(chosen)}“ zuordnen</button></form>
+</section>"""
 
 
 def _topic_options(topics: Sequence[TopicFile], selected: str | None) -> str:

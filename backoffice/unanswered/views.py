@@ -1,9 +1,12 @@
 """Console routes of unanswered questions (role editor): the grouped list, assign to a topic, dismiss.
 
-Assigning writes the example into the topic file first (one inserted line,
-``topic_files``) and then marks the group's questions assigned with an audit
-entry in one transaction; a second submit of the same group finds no open
-questions and writes nothing. File writes are serialised in this process.
+Assigning first asks the model in service where the example would go
+(``model_check``): when it confidently names another topic, the editor sees
+that and confirms or changes the choice. It then writes the example into the
+topic file (one inserted line, ``backoffice.content.examples``) and marks the
+group's questions assigned with an audit entry in one transaction; a second
+submit of the same group finds no open questions and writes nothing. File
+writes are serialised in this process.
 """
 
 from __future__ import annotations
@@ -15,15 +18,18 @@ from sqlalchemy.orm import Session
 
 from backoffice.console import pages, queries
 from backoffice.console.context import Console, html, redirect
+from backoffice.content.examples import FILE_LANGUAGES, ExampleError, TopicFiles
+from backoffice.content.model_check import ModelCheck
 from backoffice.models import User
 from backoffice.unanswered import grouping, store
-from backoffice.unanswered.page import GroupView, unanswered
-from backoffice.unanswered.topic_files import FILE_LANGUAGES, ExampleError, TopicFiles
+from backoffice.unanswered.page import Clash, GroupView, clash_box, unanswered
 
 TITLE = "Unbeantwortete Fragen"
 MAX_IDS = 2000
 NOTICES = {"assigned": "Zugeordnet. Das Beispiel wirkt nach dem nächsten Training "
                        "(„Trainieren und veröffentlichen“).",
+           "unchecked": "Zugeordnet, aber ohne Prüfung durch das aktuelle Modell: Der Assistent war nicht "
+                        "erreichbar. Das Beispiel wirkt nach dem nächsten Training.",
            "dismissed": "Verworfen.", "done": "Diese Fragen sind schon erledigt."}
 
 
@@ -34,16 +40,18 @@ def _ids(raw: object) -> list[int] | None:
     return [int(p) for p in parts]
 
 
-def routes(console: Console, files: TopicFiles, retention_days: int) -> list[web.RouteDef]:
+def routes(console: Console, files: TopicFiles, retention_days: int, check: ModelCheck) -> list[web.RouteDef]:
     lock = asyncio.Lock()
 
     async def render(user: User, csrf: str, error: str | None = None, notice: str | None = None,
-                     status: int = 200) -> web.Response:
+                     status: int = 200, clash: Clash | None = None) -> web.Response:
         rows = await console.db(store.open_questions)
         groups = await asyncio.to_thread(grouping.group, rows, lambda row: row.text)
         views = [GroupView.of(g) for g in groups]
         topics = await asyncio.to_thread(files.topics)
         body = unanswered(views, topics, csrf, retention_days)
+        if clash is not None:
+            body = clash_box(clash, {t.id: t.title for t in topics}, csrf) + body
         return html(pages.page(TITLE, body, user, csrf, error=error, notice=notice), status)
 
     async def list_page(request: web.Request) -> web.StreamResponse:
@@ -58,6 +66,14 @@ def routes(console: Console, files: TopicFiles, retention_days: int) -> list[web
         if ids is None or language not in FILE_LANGUAGES or not topic:
             return await render(user, session.csrf, error="Bitte wählen Sie ein Thema und eine Sprache.",
                                 status=400)
+        confirmed = form.get("confirm") == "1"
+        checked = confirmed
+        if not confirmed and files.path(topic) is not None:
+            found = await check.place(" ".join(text.split()))
+            checked = found is not None
+            if other := check.clash(found, topic):
+                clash = Clash(str(form.get("ids")), topic, language, text, other)
+                return await render(user, session.csrf, status=409, clash=clash)
         async with lock:
             if not await console.db(lambda s: store.get_open(s, ids)):
                 return redirect("/console/unanswered?msg=done")
@@ -67,13 +83,17 @@ def routes(console: Console, files: TopicFiles, retention_days: int) -> list[web
                 return await render(user, session.csrf, error=str(exc), status=409)
             now = console.clock()
 
+            how = " nach Hinweis des Modells bestätigt" if confirmed else "" if checked else \
+                " ohne Modellprüfung"
+
             def work(s: Session) -> None:
                 count = store.resolve(s, ids, store.ASSIGNED, topic, user.username, now)
+                questions = f"{count} Frage{'' if count == 1 else 'n'}"
                 queries.audit(s, user.username, "unanswered_assign",
-                              f"{topic}/{language} +„{example}“ ({count} Fragen)", now)
+                              f"{topic}/{language} +„{example}“ ({questions}){how}", now)
 
             await console.db(work)
-        return redirect("/console/unanswered?msg=assigned")
+        return redirect(f"/console/unanswered?msg={'assigned' if checked else 'unchecked'}")
 
     async def dismiss(request: web.Request) -> web.StreamResponse:
         user, session = await console.require(request, role="editor")

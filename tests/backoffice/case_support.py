@@ -22,18 +22,11 @@ from aiohttp import web
 from backoffice.app import setup
 from backoffice.cases import CaseService
 from backoffice.settings import Settings
+from tests import postgres
 from tests.channels.conftest import prefix, rdb  # noqa: F401 - fixtures
 
 TOKEN = "case-service-token-for-case-tests"
 PG_ADMIN = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def pg_reachable() -> bool:
-    try:
-        with psycopg.connect(PG_ADMIN, connect_timeout=3):
-            return True
-    except psycopg.Error:
-        return False
 
 
 @pytest.fixture
@@ -43,9 +36,9 @@ def sqlite_url(tmp_path) -> str:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database; skipped with the reason when PostgreSQL is not reachable."""
-    if not pg_reachable():
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}")
+    """A fresh, empty PostgreSQL database; skipped with the reason when PostgreSQL is not reachable
+    (a failure under REQUIRE_POSTGRES, as in CI)."""
+    postgres.need(PG_ADMIN)
     name = f"cases_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -83,6 +76,7 @@ def make_settings(database_url: str, redis_prefix: str, **overrides: Any) -> Set
         "case_service_token": TOKEN, "database_url": database_url, "gateway_redis_prefix": redis_prefix,
         "gateway_notify_url": "http://127.0.0.1:9", "smtp_host": None, "staff_notify_email": None,
         "open311_api_keys": "", "reminder_interval_s": 3600,
+        "rasa_url": "http://127.0.0.1:9",  # no Rasa unless a test gives one (not a `make run` on 5005)
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

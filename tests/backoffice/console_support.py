@@ -31,6 +31,7 @@ from backoffice.models import Case, User
 from backoffice.notify import GatewayNotifier
 from backoffice.office_hours import load as load_hours
 from backoffice.settings import Settings
+from tests import postgres
 from tests.channels import conftest as _gateway
 
 # the gateway's fixtures, so the console tests can run a real gateway beside the console
@@ -75,19 +76,11 @@ def staff_side_database(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/gateway-cases.db")
 
 
-def _pg_reachable() -> bool:
-    try:
-        with psycopg.connect(PG_ADMIN, connect_timeout=3):
-            return True
-    except psycopg.Error:
-        return False
-
-
 @pytest.fixture
 def pg_engine() -> Iterator[Engine]:
-    """A fresh PostgreSQL database migrated to head; skipped with a reason when PostgreSQL is down."""
-    if not _pg_reachable():
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}")
+    """A fresh PostgreSQL database migrated to head; skipped with a reason when PostgreSQL is down
+    (a failure under REQUIRE_POSTGRES, as in CI)."""
+    postgres.need(PG_ADMIN)
     name = f"console_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -147,9 +140,9 @@ async def start_console(rdb, prefix, engine, clock) -> AsyncIterator[Callable[..
         notifiers.append(notifier)
         data = Database(database or engine)
         cases = CaseService(data, service_settings, rdb, notifier, clock)
-        hours = load_hours().office()
-        add_handoff_routes(app, settings, rdb, hours, clock)
-        console = add_console(app, settings, rdb, data, cases, hours, clock)
+        desks = load_hours()
+        add_handoff_routes(app, settings, rdb, desks, clock)
+        console = add_console(app, settings, rdb, data, cases, desks.office(), clock)
         if extend is not None:
             extend(app, console)
         runner = web.AppRunner(app)

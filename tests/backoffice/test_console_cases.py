@@ -8,14 +8,19 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import aiohttp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from backoffice import db
+from backoffice import api, db
+from backoffice.appointments import Appointments
 from backoffice.models import AuditEntry, Case, CaseEvent
 from channels.messages import Channel
 from channels.pseudonym import conversation_id
 from tests.backoffice.console_support import TOKEN, add_case, add_user
+from tests.backoffice.test_api_cases import body as case_body
+from tests.backoffice.test_appointments import booking
+from tests.channels.case_service import png
 from tests.channels.conftest import PSEUDONYM_KEY
 
 REF_OLD, REF_NEW, REF_DONE, REF_OTHER = ("MK-2026-000001-0", "MK-2026-000002-8", "MK-2026-000003-5",
@@ -142,3 +147,82 @@ async def test_case_flow_on_postgresql(make_settings, start_gateway, start_conso
         select(CaseEvent).order_by(CaseEvent.id))]) == [("done", False), (None, True)]
     assert database.call(lambda s: s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()) == [
         "login", "case_status", "case_note"]
+
+
+def _with_case_api(app, console) -> None:
+    """The case API beside the console, as ``python -m backoffice`` mounts both on the internal port."""
+    app.router.add_routes(api.routes(console.cases, Appointments(console.cases, console.redis), TOKEN))
+
+
+async def test_photos_and_appointment_on_the_case_page(start_console, browsers, engine, clock) -> None:
+    add_user(engine, "anna")
+    add_user(engine, "abfall", units=["abfallwirtschaft"])
+    server = await start_console(extend=_with_case_api)
+    photo = png(3, 2)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession(headers=auth) as client:
+        async with client.post(f"{server.url}/api/v1/media", data=photo) as reply:
+            media_id = (await reply.json())["id"]
+        async with client.post(f"{server.url}/api/v1/cases", json=case_body(
+                media=[media_id, "telegram:AgAD-file_1"])) as reply:
+            ref = (await reply.json())["reference"]
+        async with client.post(f"{server.url}/api/v1/appointments", json=booking("conv-b:m1")) as reply:
+            assert reply.status == 201
+            appointment_ref = (await reply.json())["reference"]
+    database = db.Database(engine)
+    database.call(lambda s: s.execute(update(Case).values(routed_id="strassen")))  # anna's, not abfall's
+
+    browser = browsers(server.url)
+    await browser.login("anna")
+    status, page = await browser.get(f"/console/cases/{ref}")
+    url = f"/console/cases/{ref}/media/{media_id}"
+    assert status == 200 and f'<img src="{url}"' in page and f'href="{url}"' in page
+    assert "im Kanal Telegram gesendet" in page
+    async with browser.session.get(server.url + url) as reply:
+        assert reply.status == 200 and await reply.read() == photo
+        assert reply.headers["Content-Type"] == "image/png"
+        assert reply.headers["Content-Disposition"].startswith("inline")
+        assert reply.headers["X-Content-Type-Options"] == "nosniff"
+    assert (await browser.get(f"/console/cases/{ref}/media/att_{'0' * 24}"))[0] == 404
+    assert (await browser.get(f"/console/cases/{appointment_ref}/media/{media_id}"))[0] == 404  # not its case
+
+    _, page = await browser.get(f"/console/cases/{appointment_ref}")
+    assert "08.12.2026 08:00 bis 08:15 Uhr" in page  # Berlin time, stored as 07:00 UTC
+    assert "Bürgerbüro im Kreishaus Lüdenscheid" in page and "gebucht" in page
+
+    other = browsers(server.url)
+    await other.login("abfall")
+    async with other.session.get(server.url + url) as reply:
+        assert reply.status == 404 and await reply.read() != photo
+    anonymous = browsers(server.url)
+    assert (await anonymous.get(url))[0] == 303  # to the login
+
+
+async def test_overview_refreshes_itself_and_counts_waiting_and_new_in_the_title(
+        start_console, browsers, http, engine, clock) -> None:
+    add_user(engine, "anna")
+    add_case(engine, REF_OLD, "c1", created=clock.now - timedelta(hours=1))  # nobody touched it yet
+    add_case(engine, REF_NEW, "c2", created=clock.now - timedelta(hours=2), last_action=clock.now)
+    server = await start_console()
+    browser = browsers(server.url)
+    await browser.login("anna")
+    _, page = await browser.get("/console/")
+    assert "<title>(0 wartend, 1 neu) Übersicht – Konsole" in page and "<h1>Übersicht</h1>" in page
+    assert '<meta http-equiv="refresh" content="30; url=/console/">' in page
+    new_row = page[page.rindex("<tr", 0, page.index(REF_OLD)):page.index("</tr>", page.index(REF_OLD))]
+    old_row = page[page.rindex("<tr", 0, page.index(REF_NEW)):page.index("</tr>", page.index(REF_NEW))]
+    assert "(neu)" in new_row and "(neu)" not in old_row
+
+    for conversation in ("w1", "w2"):
+        async with http.post(f"{server.url}/api/v1/handoff", headers={"Authorization": f"Bearer {TOKEN}"},
+                             json={"conversation_id": conversation, "channel": "test", "language": "de",
+                                   "topic": "wohngeld", "reason": "asked"}) as reply:
+            assert (await reply.json())["status"] == "queued"
+    await browser.get(f"/console/cases/{REF_OLD}")
+    assert (await browser.post(f"/console/cases/{REF_OLD}/notes", note="Angesehen."))[0] == 303
+    _, page = await browser.get("/console/")
+    assert "<title>(2 wartend, 0 neu) Übersicht" in page
+    assert "(neu)" not in page.split('id="h-anliegen"')[1]
+
+    _, page = await browser.get("/console/?auto=0")  # staff can stop the reload (WCAG 2.2.1)
+    assert 'http-equiv="refresh"' not in page and "Automatisch aktualisieren" in page

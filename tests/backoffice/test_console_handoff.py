@@ -39,23 +39,45 @@ async def _ask_for_staff(http, url: str, conversation: str, token: str = TOKEN, 
         return reply.status, await reply.json()
 
 
+async def test_each_office_has_its_own_handoff_hours(start_console, http, clock, rdb, prefix) -> None:
+    """Two desks (handoff_hours.yml): the Bürgerservice until 16:00, the Straßenverkehrsamt until 12:30
+    and on Thursday afternoons; an appointment office goes to the desk that serves it."""
+    server = await start_console()
+    clock.now = datetime(2026, 12, 7, 12, 30, tzinfo=UTC)  # Monday 13:30 in Berlin
+    assert await _ask_for_staff(http, server.url, "d1") == (
+        200, {"status": "queued", "office": "buergerservice", "position": 1})
+    for office in ("strassenverkehrsamt", "zulassung_iserlohn"):
+        assert await _ask_for_staff(http, server.url, "d2", office=office) == (200, {
+            "status": "closed", "office": "strassenverkehrsamt", "next_open": "2026-12-08T07:30:00+01:00"})
+    assert not await rdb.exists(f"{prefix}:handoff:d2")
+    assert (await _ask_for_staff(http, server.url, "d3", office="buergerbuero_kreishaus"))[1]["office"] \
+        == "buergerservice"  # an office without a desk of its own: the default desk
+
+    clock.now = datetime(2026, 12, 10, 15, 30, tzinfo=UTC)  # Thursday 16:30: only the afternoon desk
+    assert await _ask_for_staff(http, server.url, "d4") == (
+        200, {"status": "closed", "office": "buergerservice", "next_open": "2026-12-11T08:00:00+01:00"})
+    assert await _ask_for_staff(http, server.url, "d4", office="zulassung_luedenscheid") == (
+        200, {"status": "queued", "office": "strassenverkehrsamt", "position": 3})
+
+
 async def test_handoff_api_in_and_outside_office_hours(start_console, http, clock, rdb, prefix) -> None:
     server = await start_console()
-    assert await _ask_for_staff(http, server.url, "c1") == (200, {"status": "queued", "position": 1})
-    assert await _ask_for_staff(http, server.url, "c2") == (200, {"status": "queued", "position": 2})
-    assert await _ask_for_staff(http, server.url, "c1") == (200, {"status": "queued", "position": 1})
+    queued = {"status": "queued", "office": "buergerservice"}
+    assert await _ask_for_staff(http, server.url, "c1") == (200, {**queued, "position": 1})
+    assert await _ask_for_staff(http, server.url, "c2") == (200, {**queued, "position": 2})
+    assert await _ask_for_staff(http, server.url, "c1") == (200, {**queued, "position": 1})
     assert await rdb.hget(f"{prefix}:handoff:c1", "topic") == "wohngeld"
 
     clock.now = datetime(2026, 12, 4, 11, 30, tzinfo=UTC)  # Friday 12:30 in Berlin: the desk closed at 12
     assert await _ask_for_staff(http, server.url, "c3") == (
-        200, {"status": "closed", "next_open": "2026-12-07T08:00:00+01:00"})
+        200, {"status": "closed", "office": "buergerservice", "next_open": "2026-12-07T08:00:00+01:00"})
     clock.now = datetime(2026, 12, 25, 9, 0, tzinfo=UTC)  # Christmas Day
     assert (await _ask_for_staff(http, server.url, "c3"))[1]["next_open"] == "2026-12-28T08:00:00+01:00"
     assert not await rdb.exists(f"{prefix}:handoff:c3")
 
     assert (await _ask_for_staff(http, server.url, "c4", token="wrong"))[0] == 401
     for bad in ({"reason": "weil"}, {"channel": "fax"}, {"language": "fr"}, {"topic": "Wohn geld!"},
-                {"conversation_id": "a b"}):
+                {"conversation_id": "a b"}, {"office": "Amt 1"}, {"office": 7}):
         status, body = await _ask_for_staff(http, server.url, "c5", **bad)
         assert status == 400 and list(body) == ["error"], bad
 
@@ -97,7 +119,8 @@ async def test_a_live_conversation_from_waiting_to_back_at_the_bot(
     server = await start_console(notify_url=gateway.internal_url)
     await gateway.send(http, user="u1", id="m0", text="Ich möchte mit einem Menschen sprechen")
     await sink.wait_for(lambda: len(sink.texts("u1")) == 2)
-    assert await _ask_for_staff(http, server.url, _conv("u1")) == (200, {"status": "queued", "position": 1})
+    assert await _ask_for_staff(http, server.url, _conv("u1")) == (
+        200, {"status": "queued", "office": "buergerservice", "position": 1})
     core.requests.clear()
 
     # while waiting: the transcript, one acknowledgement, nothing to the dialogue core

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 from backoffice import db
 from backoffice.app import APPOINTMENTS, CASES, housekeeping_once
+from backoffice.content.examples import examples
 from backoffice.unanswered import store
-from backoffice.unanswered.topic_files import examples
 from tests.backoffice.case_support import database_url, pg_url, sqlite_url  # noqa: F401 - fixtures
 from tests.backoffice.console_support import add_user
 from tests.backoffice.unanswered_support import staff_side  # noqa: F401 - fixture
@@ -81,9 +81,11 @@ async def test_editor_assigns_a_group_and_dismisses_another(staff_side, database
     assert status == 409 and "wohngeld" in page
     assert (staff.content / "abfallkalender.yml").read_bytes() == original
 
+    # no Rasa answers here: the example is assigned, and the editor is told it was not checked
     status, _, location = await erika.post("/console/unanswered/assign", ids=snow_ids, topic="abfallkalender",
                                            language="de", example="Wann kommt der Schneepflug?")
-    assert (status, location) == (303, "/console/unanswered?msg=assigned")
+    assert (status, location) == (303, "/console/unanswered?msg=unchecked")
+    assert "ohne Prüfung durch das aktuelle Modell" in (await erika.get(location))[1]
     updated = (staff.content / "abfallkalender.yml").read_bytes()
     assert len(updated) - len(original) == len(b"    - Wann kommt der Schneepflug?\n")
     assert examples(updated.decode())["de"][-1] == "Wann kommt der Schneepflug?"
@@ -103,7 +105,7 @@ async def test_editor_assigns_a_group_and_dismisses_another(staff_side, database
     audit = staff.audit()
     assert [(a.username, a.action) for a in audit] == [("erika", "unanswered_assign"),
                                                        ("erika", "unanswered_dismiss")]
-    assert audit[0].detail == "abfallkalender/de +„Wann kommt der Schneepflug?“ (3 Fragen)"
+    assert audit[0].detail == "abfallkalender/de +„Wann kommt der Schneepflug?“ (3 Fragen) ohne Modellprüfung"
     assert audit[0].at.replace(tzinfo=None) == clock.now.replace(tzinfo=None)
 
 

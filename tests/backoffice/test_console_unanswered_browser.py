@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, expect
 
-from backoffice.unanswered.topic_files import examples
+from backoffice.content.examples import examples
 from tests.backoffice.case_support import sqlite_url  # noqa: F401 - fixture
 from tests.backoffice.console_support import PASSWORD, add_user
 from tests.backoffice.unanswered_support import staff_side  # noqa: F401 - fixture

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 import yaml
 
-from backoffice.content import splice
+from backoffice.content import splice, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 TOPIC_FILES = sorted((ROOT / "nlu_data" / "topics").glob("*.yml"))
@@ -21,12 +22,15 @@ VARIANTS = [(path, name, index) for path in TOPIC_FILES for name, items in _resp
             for index in range(len(items))]
 
 
+EACH_VARIANT = pytest.mark.parametrize(("path", "response", "index"), VARIANTS,
+                                       ids=[f"{p.stem}:{r.split('/')[-1]}:{i}" for p, r, i in VARIANTS])
+
+
 def test_every_topic_file_has_answers_to_edit() -> None:
     assert len(TOPIC_FILES) >= 60 and len(VARIANTS) >= 150
 
 
-@pytest.mark.parametrize(("path", "response", "index"), VARIANTS,
-                         ids=[f"{p.stem}:{r.split('/')[-1]}:{i}" for p, r, i in VARIANTS])
+@EACH_VARIANT
 def test_edit_changes_only_that_answer_and_reverts_byte_identically(path: Path, response: str,
                                                                     index: int) -> None:
     text = path.read_text(encoding="utf-8")
@@ -87,3 +91,101 @@ def test_refusals(response: str, index: int, answer: str, reason: str) -> None:
 def test_malformed_file_is_refused() -> None:
     with pytest.raises(splice.SpliceError, match="not valid YAML"):
         splice.set_answer("responses: [\n", "utter_x", 0, "x")
+
+
+# Validity windows, new and deleted variants --------------------------------------------------------------
+
+CATALOGUE = {t["id"]: t for t in yaml.safe_load((ROOT / "nlu_data" / "catalogue.yml").read_text(
+    encoding="utf-8"))["topics"]}
+TODAY = dt.date(2026, 12, 7)
+
+
+def _errors(path: Path, text: str) -> set[str]:
+    """The validator's findings on this one file (``text`` instead of what is on disk)."""
+    report = validate.Report()
+    topic = CATALOGUE.get(path.stem) or {"id": path.stem, "kind": "control"}
+    validate.check_topic(path, topic, {}, report, TODAY, text)
+    return set(report.errors)
+
+
+def _changed(old: str, new: str) -> tuple[list[str], list[str]]:
+    """(old lines, new lines) between the common first and last lines: what a diff shows."""
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    head = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
+        tail += 1
+    return a[head:len(a) - tail], b[head:len(b) - tail]
+
+
+def _window(start: str, end: str) -> dict:
+    return {k: v for k, v in zip(splice.WINDOW_KEYS, (start, end), strict=True) if v}
+
+
+@EACH_VARIANT
+def test_window_changes_only_that_variants_metadata_and_reverts_byte_identically(path: Path, response: str,
+                                                                                 index: int) -> None:
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    dated = splice.set_window(text, response, index, "2026-12-24", "2027-01-02")
+    expected = yaml.safe_load(text)
+    variant = expected["responses"][response][index]
+    variant["metadata"] = {**(variant.get("metadata") or {}), **_window("2026-12-24", "2027-01-02")}
+    assert yaml.safe_load(dated) == expected  # the other variants keep their (shared) metadata undated
+    old, new = _changed(text, dated)
+    assert not any("text:" in line or "condition:" in line or "channel:" in line for line in old + new)
+    assert sum('valid_' in line for line in new) == 2
+    moved = splice.set_window(dated, response, index, "2026-12-23", "")
+    old_lines = ['      valid_from: "2026-12-24"\n', '      valid_until: "2027-01-02"\n']
+    assert _changed(dated, moved) == (old_lines, ['      valid_from: "2026-12-23"\n'])
+    assert splice.set_window(dated, response, index, "", "") == text
+    assert yaml.safe_load(splice.set_window(text, response, index, "", "")) == data
+
+
+FAQ_FIRST = [(path, name) for path, name, index in VARIANTS if index == 0 and name.startswith("utter_faq/")]
+
+
+@pytest.mark.parametrize(("path", "response"), FAQ_FIRST, ids=[p.stem for p, _ in FAQ_FIRST])
+def test_new_dated_variant_is_inserted_after_its_model_and_validates(path: Path, response: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    holiday = "Vom 24.12. bis 02.01. ist das Amt geschlossen.\nIn Notfällen: 02351 966-0."
+    added = splice.add_variant(text, response, 0, holiday, "2026-12-24", "2027-01-02")
+    old, new = _changed(text, added)
+    assert old == [] and new[0].startswith("  - ") and '"2027-01-02"' in new[-1]  # only inserted lines
+    assert "&" not in "".join(new)  # the copy refers to shared metadata, it never redefines an anchor
+    variants = yaml.safe_load(added)["responses"][response]
+    original = yaml.safe_load(text)["responses"][response]
+    assert variants[:1] + variants[2:] == original
+    assert variants[1]["text"] == holiday + "\n" and variants[1]["metadata"] == {
+        **original[0]["metadata"], "valid_from": "2026-12-24", "valid_until": "2027-01-02"}
+    assert _errors(path, added) <= _errors(path, text)
+    assert splice.delete_variant(added, response, 1) == text  # an expired variant goes, the rest unchanged
+
+
+def test_dating_the_anchor_holder_keeps_the_others_undated() -> None:
+    path = ROOT / "nlu_data" / "topics" / "personalausweis.yml"
+    text = path.read_text(encoding="utf-8")
+    response = "utter_faq/personalausweis"
+    old_fee = splice.set_window(text, response, 0, "", "2026-12-31")
+    new_fee = splice.add_variant(old_fee, response, 0, "Gebühr ab 2027: 50,00 €.", "2027-01-01", "")
+    variants = yaml.safe_load(new_fee)["responses"][response]
+    assert [v["metadata"].get("valid_until") for v in variants] == ["2026-12-31", None, None, None, None]
+    assert [v["metadata"].get("valid_from") for v in variants] == [None, "2027-01-01", None, None, None]
+    assert len({v["metadata"]["reviewed"] for v in variants}) == 1
+    assert _errors(path, new_fee) <= _errors(path, text)
+    reviewed = splice.set_reviewed(new_fee, response, 1, "2027-01-05")  # through the merge, shared as before
+    assert {v["metadata"]["reviewed"] for v in yaml.safe_load(reviewed)["responses"][response]} == {
+        "2027-01-05"}
+
+
+@pytest.mark.parametrize(("index", "reason"), [(0, "other variants share"), (7, "no variant")])
+def test_delete_refusals(index: int, reason: str) -> None:
+    text = (ROOT / "nlu_data" / "topics" / "personalausweis.yml").read_text(encoding="utf-8")
+    with pytest.raises(splice.SpliceError, match=reason):
+        splice.delete_variant(text, "utter_faq/personalausweis", index)
+
+
+def test_the_only_variant_cannot_be_deleted() -> None:
+    text = "responses:\n  utter_x:\n  - text: Hallo\n    metadata: {valid_until: '2026-12-31'}\n"
+    with pytest.raises(splice.SpliceError, match="only variant"):
+        splice.delete_variant(text, "utter_x", 0)

@@ -87,3 +87,14 @@ def test_the_stored_variant_is_not_changed_by_interpolation() -> None:
     stored = {"text": "Hallo {name}"}
     variants.generate([stored], {"name": "B"}, None, DAY)
     assert stored == {"text": "Hallo {name}"}
+
+
+def test_a_dated_variant_replaces_the_undated_one_on_its_days() -> None:
+    normal, holiday = _dated("normal"), _dated("holiday", "2026-12-24", "2027-01-02")
+    english = {**EN, "metadata": {}}
+    for day, expected in ((dt.date(2026, 12, 23), "normal"), (dt.date(2026, 12, 24), "holiday"),
+                          (dt.date(2027, 1, 2), "holiday"), (dt.date(2027, 1, 3), "normal")):
+        assert [v["text"] for v in variants.eligible([normal, holiday, english], {}, None, day)] == [expected]
+    # other languages keep their own answer: the preference acts within Rasa's chosen group only
+    assert [v["text"] for v in variants.eligible([normal, holiday, english], {"language": "en"}, None,
+                                                  dt.date(2026, 12, 24))] == ["English"]

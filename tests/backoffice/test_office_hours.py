@@ -80,6 +80,8 @@ def test_the_shipped_file_says_it_is_an_example() -> None:
     ("offices: {a: {hours: {monday: ['08:00-16:00']}}}", "keys must be among"),
     ("offices: {a: {hours: {mon: ['08:00-16:00']}, closed: ['24.12.']}}", "a list of MM-DD"),
     ("default_office: b\noffices: {a: {hours: {mon: ['08:00-16:00']}}}", "is not among the offices"),
+    ("offices: {a: {hours: {}, serves: 'zulassung'}}", "a list of office ids"),
+    ("offices: {a: {hours: {}, serves: [x]}, b: {hours: {}, serves: [x]}}", "served by two desks"),
 ])
 def test_malformed_files_are_named(tmp_path: Path, content: str, problem: str) -> None:
     path = tmp_path / "hours.yml"

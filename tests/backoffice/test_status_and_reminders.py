@@ -16,6 +16,8 @@ from backoffice.appointments import Appointments
 from backoffice.cases import CaseError
 from backoffice.models import Appointment, Attachment, CaseEvent
 from backoffice.notify import Outcome
+from channels.adapters.twilio.state import TwilioState
+from channels.settings import Settings as ChannelSettings
 from tests.backoffice.case_support import (  # noqa: F401 - fixtures
     TOKEN,
     FixedClock,
@@ -147,7 +149,8 @@ async def test_reminder_skips_opted_out_and_retries_when_gateway_fails(
     await served.call("POST", "/api/v1/appointments", json=booking("sms:1", conversation="sms-user"))
     await served.call("POST", "/api/v1/appointments",
                       json=booking("flaky:1", "2026-12-08T08:15:00+01:00", conversation="flaky"))
-    await rdb.set(f"{prefix}:optout:sms-user", "1")  # the key the Twilio adapter sets on STOPP
+    gateway = ChannelSettings(_env_file=None, pseudonym_key="k" * 32, rasa_token="t" * 32)
+    await TwilioState(rdb, prefix, gateway).opt_out("sms-user")  # as the Twilio adapter does on STOPP
     route.status_for["flaky"] = 503
     appointments = Appointments(served.service, rdb)
     clock.now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)  # Monday 13:00, appointments on Tuesday

@@ -45,12 +45,12 @@ class Staff:
 async def staff_side(rdb, prefix, clock, tmp_path) -> AsyncIterator[Callable[[str], Awaitable[Staff]]]:
     started: list[tuple[web.AppRunner, Staff]] = []
 
-    async def start(url: str) -> Staff:
+    async def start(url: str, **settings: Any) -> Staff:
         root = tmp_path / "nlu_data"
         shutil.copytree(TOPICS.parent, root)
         content = root / "topics"
         app = web.Application()
-        setup(app, make_settings(url, prefix, content_dir=root), rdb, clock)
+        setup(app, make_settings(url, prefix, content_dir=root, **settings), rdb, clock)
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 
 import pytest
 
@@ -135,6 +137,45 @@ async def test_healthz_readyz_and_metrics(make_settings, start_gateway, http, co
     async with http.get(f"{gateway.internal_url}/readyz") as reply:
         assert reply.status == 503
         assert (await reply.json())["rasa"] == "unavailable"
+
+
+async def test_readyz_names_an_unreachable_action_server(make_settings, start_gateway, http) -> None:
+    gateway = await start_gateway(make_settings(gateway_run_workers=False,
+                                                action_server_url=f"http://127.0.0.1:{free_port()}"))
+    async with http.get(f"{gateway.internal_url}/readyz") as reply:
+        assert reply.status == 503
+        assert await reply.json() == {"redis": "ok", "rasa": "ok", "action_server": "unavailable"}
+
+
+def _metric(text: str, sample: str) -> float:
+    """The value of one sample line (name with labels) of the Prometheus text format."""
+    match = re.search(rf"^{re.escape(sample)} (\S+)$", text, re.MULTILINE)
+    assert match, f"{sample} not in /metrics"
+    return float(match.group(1))
+
+
+async def test_metrics_count_a_forced_dead_letter(make_settings, start_gateway, http, core, sink, rdb,
+                                                  prefix) -> None:
+    gateway = await start_gateway(make_settings(gateway_partitions=1))
+    async with http.get(f"{gateway.internal_url}/metrics") as reply:
+        before = await reply.text()
+    assert _metric(before, "gateway_dead_letter_stream_length") == 0
+    core.status = 400  # Rasa refuses the message: not retried, dead-lettered at once
+    await gateway.send(http, **GOOD)
+    await sink.wait_for(lambda: len(sink.deliveries) == 1)  # the "not processed" notice
+    assert await rdb.xlen(f"{prefix}:dead") == 1
+    # the counter goes up just after the commit that also queued the notice: allow it a moment
+    counted = 0.0
+    for _ in range(50):
+        async with http.get(f"{gateway.internal_url}/metrics") as reply:
+            assert reply.status == 200
+            text = await reply.text()
+        counted = _metric(text, 'gateway_dead_letters_total{kind="inbound"}')
+        if counted >= 1:
+            break
+        await asyncio.sleep(0.05)
+    assert counted >= 1
+    assert _metric(text, "gateway_dead_letter_stream_length") >= 1
 
 
 async def test_public_port_does_not_serve_internal_routes(gateway, http) -> None:

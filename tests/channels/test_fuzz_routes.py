@@ -33,7 +33,8 @@ from tests.fuzzing import fuzz, json_values, nasty_text, raw_bodies
 
 ORIGIN = "https://www.maerkischer-kreis.de"
 ROUTES = ["/webhooks/telegram", "/webhooks/twilio/sms", "/webhooks/twilio/status", "/webchat/upload",
-          "/webchat/ws", "/", "/datenschutz.html", "/webchat/widget.js", "/site/logo.svg", "/webhooks/test",
+          "/webchat/ws", "/webchat/origin", "/", "/datenschutz.html", "/webchat/widget.js", "/site/logo.svg",
+          "/webhooks/test",
           "/webhooks/telegram/../twilio/sms", "/%2e%2e/%2e%2e/etc/passwd", "//webhooks//telegram", "/x" * 500]
 METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH"]
 HEADER_NAMES = ["Content-Type", "Authorization", "X-Telegram-Bot-Api-Secret-Token", "X-Twilio-Signature",

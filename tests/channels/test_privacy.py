@@ -8,8 +8,11 @@ import json
 import re
 import time
 
+import aiohttp
+import pytest
+
 from channels.adapters.twilio.state import DeliveryStatus, TwilioState
-from channels.erasure import Eraser
+from channels.erasure import Eraser, ErasureIncomplete
 from channels.handoff import Handoffs
 from channels.keys import Keys
 from channels.messages import Channel, Custom, InboundMessage, Outbound, Text
@@ -96,6 +99,10 @@ async def test_erasure_removes_the_conversation_from_every_key_and_stream(rdb, p
     erased = await Eraser(settings, rdb, Keys(prefix), None).erase(A, CURRENT)
 
     assert erased.cases is None  # no case service configured here (the e2e test has one)
+    await _assert_only_a_erased(rdb, prefix)
+
+
+async def _assert_only_a_erased(rdb, prefix: str) -> None:
     everything = await _everything(rdb, prefix)
     left = [line for line in everything.splitlines() if A in line or "+4917611111111" in line]
     # what stays: the opt-out (must be honoured) and the confirmation still to be delivered
@@ -112,6 +119,57 @@ async def test_erasure_removes_the_conversation_from_every_key_and_stream(rdb, p
     assert await rdb.exists(f"{prefix}:tracker:{B}", f"{prefix}:addr:{B}") == 2
     assert await rdb.zrange(f"{prefix}:handoff:queue", 0, -1) == [B]
     assert len(await rdb.xrange(f"{prefix}:dead")) == 1
+    assert not await rdb.exists(f"{prefix}:erase:0")  # nothing pending
+
+
+async def test_an_erasure_cut_off_halfway_is_finished_by_the_next_holder(rdb, prefix, make_settings,
+                                                                          monkeypatch) -> None:
+    settings = make_settings(tracker_key_prefix=prefix)
+    await _conversation_state(rdb, prefix, A, "+4917611111111", ["m1", "m2", CURRENT])
+    await _conversation_state(rdb, prefix, B, "+4917622222222", ["n1"])
+    dying = Eraser(settings, rdb, Keys(prefix), None)
+    await dying.request(0, A, CURRENT)  # the worker records it before committing the turn
+
+    async def connection_lost(*_: object) -> int:
+        raise ConnectionError("Redis went away")
+
+    # the worker loses Redis after the tracker (the only list of the message ids) is gone
+    monkeypatch.setattr(dying, "_delete_keys", connection_lost)
+    with pytest.raises(ConnectionError):
+        await dying.erase(A, CURRENT, 0)
+    assert not await rdb.exists(f"{prefix}:tracker:{A}") and await rdb.exists(f"{prefix}:seen:m1")
+
+    assert await Eraser(settings, rdb, Keys(prefix), None).resume(0) == 1  # the next holder of partition 0
+    await _assert_only_a_erased(rdb, prefix)
+
+
+async def test_a_pending_erasure_waits_until_its_turn_is_committed(rdb, prefix, make_settings) -> None:
+    """A crash before the commit: the confirming turn runs again first and must find the tracker to
+    replay its answer, so the erasure runs after it."""
+    settings = make_settings(tracker_key_prefix=prefix)
+    await _conversation_state(rdb, prefix, A, "+4917611111111", ["m1", CURRENT])
+    entry = await rdb.xadd(f"{prefix}:in:0", {"msg": "{}"})
+    await rdb.set(f"{prefix}:seen:{CURRENT}", entry)
+    eraser = Eraser(settings, rdb, Keys(prefix), None)
+    await eraser.request(0, A, CURRENT)
+    assert await eraser.resume(0) == 0 and await rdb.exists(f"{prefix}:tracker:{A}")
+    await rdb.xdel(f"{prefix}:in:0", entry)  # the turn is committed
+    assert await eraser.resume(0) == 1 and not await rdb.exists(f"{prefix}:tracker:{A}", f"{prefix}:erase:0")
+
+
+async def test_an_erasure_stays_pending_while_the_case_service_is_down(rdb, prefix, make_settings) -> None:
+    settings = make_settings(tracker_key_prefix=prefix, case_service_token="t" * 32,
+                             case_service_url="http://127.0.0.1:9")
+    await _conversation_state(rdb, prefix, A, "+4917611111111", ["m1", CURRENT])
+    async with aiohttp.ClientSession() as http:
+        eraser = Eraser(settings, rdb, Keys(prefix), http)
+        await eraser.request(0, A, CURRENT)
+        with pytest.raises(ErasureIncomplete):
+            await eraser.erase(A, CURRENT, 0)
+        assert await eraser.resume(0) == 0
+    # the gateway's part is done; the record waits for the case service
+    assert not await rdb.exists(f"{prefix}:tracker:{A}", f"{prefix}:addr:{A}")
+    assert json.loads(await rdb.hget(f"{prefix}:erase:0", A))["current"] == CURRENT
 
 
 async def test_dead_letters_are_trimmed_by_age(rdb, prefix) -> None:

@@ -142,7 +142,7 @@ async def test_data_access_then_erasure_leaves_nothing_of_the_citizen(
             assert reply.status == 201
             reference = (await reply.json())["reference"]
 
-        await say(http, gateway, sink, "m1", text="Guten Tag, ich bin Erika Mustermann vom Lindenweg 12.")
+        await say(http, gateway, sink, "m1", text="Guten Tag, ich bin Erika Mustermann.")
         tracker = f"{stack.tracker_prefix}:tracker:{CONV}"
         assert 0 < await client.ttl(tracker) <= 3600  # record_exp: the tracker expires by itself
 

@@ -35,6 +35,7 @@ PUBLIC = {
     ("public", "GET", "/impressum.html"): "demo page",
     ("public", "GET", "/webchat/widget.js"): "widget asset",
     ("public", "GET", "/webchat/widget.css"): "widget asset",
+    ("public", "GET", "/webchat/origin"): "whether the caller's Origin may chat (widget's refusal notice)",
     ("public", "GET", "/site/site.css"): "demo page asset",
     ("public", "GET", "/site/logo.svg"): "demo page asset",
     ("internal", "GET", "/healthz"): "liveness probe, loopback only",

@@ -1,22 +1,25 @@
-"""A Telegram conversation end to end: fake Bot API -> gateway -> the real Rasa and action server.
-
-Service-request forms do not exist yet (issue 6); what can be shown today is
-that a shared location goes the whole way - accepted, forwarded with its
-coordinates, answered - without an error or a dead letter.
+"""Telegram conversations end to end: fake Bot API -> gateway -> the real Rasa, action server and
+case service: an FAQ, the greeting's buttons, and a defect report started with a category button
+whose place is a shared location, finished with a reference number the case service knows.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
 
 from channels.adapters.telegram import texts
-from tests.channels.conftest import Gateway
-from tests.channels.fake_telegram import SECRET, TOKEN, Citizen, FakeBotApi, post_update
+from channels.messages import Channel
+from channels.pseudonym import conversation_id
+from tests.channels.conftest import PSEUDONYM_KEY, Gateway
+from tests.channels.fake_telegram import SECRET, TOKEN, Citizen, FakeBotApi, SentMessage, post_update
 from tests.e2e.answers import answer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+REFERENCE = re.compile(r"Vorgangsnummer: ([A-Z]{2,4}-\d{4}-\d{6}-\d)")
 
 
 @pytest.fixture
@@ -74,3 +77,38 @@ async def test_greeting_buttons_and_a_shared_location_through_the_real_core(gate
     replies = await say(http, gateway, api, erika, erika.location(51.2194, 7.6394))
     assert replies and all(m.text.strip() for m in replies)  # accepted, forwarded, answered
     assert await rdb.xlen(f"{prefix}:dead") == 0
+
+
+def button(replies: list[SentMessage], title: str) -> tuple[SentMessage, int]:
+    """The message carrying the inline button ``title``, and the button's index."""
+    for message in replies:
+        titles = [b["text"] for b in message.buttons]
+        if title in titles:
+            return message, titles.index(title)
+    raise AssertionError(f"no button {title!r} in {[m.buttons for m in replies]}")
+
+
+async def test_a_defect_report_with_a_shared_location_gets_a_reference_number(gateway, api, http, real_core):
+    erika = Citizen(api, 4713)
+    replies = await say(http, gateway, api, erika, erika.text("Ich möchte einen Schaden melden"))
+    assert "Was möchten Sie melden" in "\n".join(m.text for m in replies)
+    replies = await say(http, gateway, api, erika, erika.press(*button(replies, "Wilder Müll")))
+    assert replies[-1].asks_for_location  # the reply keyboard with request_location
+
+    replies = await say(http, gateway, api, erika, erika.location(51.2190, 7.6310))  # Iserlohn, inside
+    assert "Beschreiben Sie den Mangel" in "\n".join(m.text for m in replies)
+    replies = await say(http, gateway, api, erika,
+                        erika.text("Mehrere Säcke Hausmüll und ein alter Fernseher am Waldweg"))
+    replies = await say(http, gateway, api, erika, erika.press(*button(replies, "Ohne Foto")))
+    assert "Telefonnummer oder E-Mail-Adresse" in "\n".join(m.text for m in replies)
+    replies = await say(http, gateway, api, erika, erika.press(*button(replies, "Ohne Kontakt")))
+    summary = "\n".join(m.text for m in replies)
+    assert "Art: Wilder Müll" in summary and "Standort 51.21900, 7.63100" in summary
+
+    replies = await say(http, gateway, api, erika, erika.press(*button(replies, "Ja, absenden")))
+    found = REFERENCE.search("\n".join(m.text for m in replies))
+    assert found, [m.text for m in replies]
+    conversation = conversation_id(PSEUDONYM_KEY.encode(), Channel.TELEGRAM, str(erika.id))
+    status, case = await real_core.case(http, found.group(1), conversation)
+    assert status == 200 and case["kind"] == "maengelmeldung", case
+    assert len(api.calls_of("answerCallbackQuery")) == 4  # every press answered

@@ -151,6 +151,21 @@ async def test_one_chat_gets_about_one_message_per_second_after_a_short_burst(ga
     assert times[3] - times[0] >= 0.9  # then one per second
 
 
+async def test_many_chats_at_once_get_at_most_about_30_messages_per_second_overall(gateway, api, core, http):
+    """Telegram's bulk limit is about 30 messages/s over all chats; the global limiter must spread
+    40 answers at once over more than a second instead of letting a burst through first."""
+    core.responder = answer({"text": "Antwort"})
+    citizens = [Citizen(api, 5000 + n) for n in range(40)]
+    statuses = await asyncio.gather(*(post(http, gateway, c.text("Hallo")) for c in citizens))
+    assert statuses == [200] * 40
+    await api.wait_for(lambda: len(api.calls_of("sendMessage")) >= 40, timeout=30)
+    times = sorted(c.at for c in api.calls_of("sendMessage"))
+    busiest = max(sum(1 for t in times[i:] if t - start < 1.0) for i, start in enumerate(times))
+    # 30/s evenly spaced (34 ms): 30 in any second, one more allowed for timer jitter
+    assert busiest <= 31, [round(t - times[0], 3) for t in times]
+    assert times[-1] - times[0] >= 1.2  # 40 at 30/s take about 1.3 s
+
+
 # --- "War das hilfreich?" (channels/feedback.py) ---
 
 

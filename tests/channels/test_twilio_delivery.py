@@ -194,6 +194,26 @@ async def test_numbering_runs_on_across_a_turn_and_digits_are_text_after_a_turn_
     assert (await sms.reply(CITIZEN, 1))[0].body == "Antwort auf: 3"
 
 
+async def test_digits_are_text_again_once_the_menu_expired(start_sms, answering, rdb, prefix) -> None:
+    """SMS_MENU_TTL_S, not the 30 days of offered payloads: a "2" sent long after the menu is a new
+    message, not the choice of an item the citizen no longer sees."""
+    sms: SmsGateway = await start_sms(sms_menu_ttl_s=1)
+    await first_contact(sms)
+    await sms.send(CITIZEN, "menu")
+    await sms.reply(CITIZEN, 1)
+    await sms.send(CITIZEN, "2")  # within the TTL: the menu item
+    assert (await sms.reply(CITIZEN, 1))[0].body == "Antwort auf: /maengelmeldung"
+    await sms.send(CITIZEN, "menu")
+    await sms.reply(CITIZEN, 1)
+    menus = [key async for key in rdb.scan_iter(match=f"{prefix}:menu:*")]
+    ttls = [await rdb.pttl(key) for key in menus]
+    assert ttls and all(0 < ttl <= 1000 for ttl in ttls), ttls
+    await asyncio.sleep(1.2)
+    await sms.send(CITIZEN, "2")
+    assert (await sms.reply(CITIZEN, 1))[0].body == "Antwort auf: 2"  # reached the core as text
+    assert answering.requests[-1].body["text"] == "2"
+
+
 # --- keywords ---------------------------------------------------------------------------------------
 
 
@@ -347,6 +367,24 @@ async def test_emergency_answers_ignore_the_cap(start_sms, answering) -> None:
     await sms.send(CITIZEN, "Es brennt in meiner Wohnung")
     [emergency] = await sms.reply(CITIZEN, 1)
     assert "112" in emergency.body
+
+
+async def test_an_emergency_is_answered_after_stopp_and_nothing_else(start_sms, answering, rdb,
+                                                                    prefix) -> None:
+    """Deliberate exception to the opt-out: the citizen has just written about a danger to life, and
+    the answer (call 112) is a reply to that message, not an unsolicited SMS. Everything else stays
+    stopped."""
+    sms: SmsGateway = await start_sms()
+    await first_contact(sms)
+    await sms.send(CITIZEN, "STOPP")
+    await sms.reply(CITIZEN, 1)
+    await sms.send(CITIZEN, "Es brennt in meiner Wohnung")
+    [emergency] = await sms.reply(CITIZEN, 1)
+    assert "112" in emergency.body
+    sent = len(sms.twilio.to(CITIZEN))
+    await sms.send(CITIZEN, "Wann hat das Amt offen?")
+    assert [d["reason"] for d in await dead_letters(rdb, prefix, 1)] == ["opted out"]
+    assert len(sms.twilio.to(CITIZEN)) == sent
 
 
 async def first_contact_partial(sms: SmsGateway) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -62,6 +63,24 @@ async def test_signed_message_is_acknowledged_with_empty_twiml_and_answered(star
     assert answer.params["StatusCallback"] == f"{PUBLIC_BASE_URL}{STATUS_PATH}"
     # the dialogue core never sees the number
     assert CITIZEN not in str([r.body for r in core.requests])
+
+
+async def test_a_slow_turn_does_not_delay_the_acknowledgement(start_sms, core,
+                                                              twilio_api: FakeTwilio) -> None:
+    """Twilio waits at most 15 s and retries otherwise: the empty TwiML must come at once, the
+    answer later through the REST API, however long the dialogue core takes."""
+    core.delay = 3.0
+    sms: SmsGateway = await start_sms()
+    started = time.monotonic()
+    status, text = await sms.send(CITIZEN, "Wie melde ich mein Auto an?")
+    acknowledged = time.monotonic() - started
+    assert (status, text) == (200, EMPTY_TWIML)
+    assert acknowledged < 0.5, acknowledged
+    await twilio_api.wait_for(lambda: any(b.startswith("echo:") for b in twilio_api.bodies(CITIZEN)), 15)
+    answer = next(m for m in twilio_api.to(CITIZEN) if m.body.startswith("echo:"))
+    await sms.settled(answer.sid)
+    assert answer.at - started >= core.delay  # sent through the REST API after the slow turn
+    assert len(core.requests) == 1  # acknowledged once, so no retry reached the core
 
 
 async def test_acknowledgement_has_the_twiml_content_type(start_sms, http) -> None:

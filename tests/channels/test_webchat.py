@@ -171,6 +171,17 @@ async def test_the_configured_and_the_gateways_own_origin_are_allowed(gateway, h
         await browser.ws.close()
 
 
+@pytest.mark.parametrize(("origin", "allowed"), [(ORIGIN, True), ("http://localhost:8080", True),
+                                                 ("https://evil.example", False), (None, False)])
+async def test_the_widget_can_ask_whether_its_origin_may_chat(gateway, http, origin, allowed: bool) -> None:
+    headers = {"Origin": origin} if origin else {}
+    async with http.get(f"{gateway.url}/webchat/origin", headers=headers) as reply:
+        assert reply.status == 200
+        assert await reply.json() == {"allowed": allowed}
+        assert reply.headers["Access-Control-Allow-Origin"] == "*"  # readable by the refused page too
+        assert "Access-Control-Allow-Credentials" not in reply.headers
+
+
 async def test_verify_checks_origin_and_token_of_every_frame(gateway) -> None:
     adapter = webchat(gateway)
     _, token = adapter.tokens.issue()
@@ -497,3 +508,37 @@ async def test_pages_carry_a_strict_content_security_policy(gateway, http) -> No
         assert reply.status == 200 and reply.content_type == "text/css"
     async with http.get(f"{gateway.url}/webchat/../settings.py") as reply:
         assert reply.status == 404
+
+
+@pytest.mark.parametrize("setting", ["true", "false"])
+async def test_the_demo_page_says_example_content_only_while_content_is_example(
+        chat_settings, start_gateway, http, setting: str) -> None:
+    """CONTENT_IS_EXAMPLE governs the demo page's notice as it governs the greeting's."""
+    gateway = await started(start_gateway, chat_settings(content_is_example=setting))
+    try:
+        async with http.get(f"{gateway.url}/") as reply:
+            assert reply.status == 200 and reply.content_type == "text/html"
+            assert "frame-ancestors 'none'" in reply.headers["Content-Security-Policy"]
+            page = await reply.text()
+    finally:
+        await stop_robustly(gateway.stop)
+    parser = _Tags()
+    parser.feed(page)
+    banners = [a for t, a in parser.tags if a.get("class") == "demo-banner"]
+    assert len(banners) == (1 if setting == "true" else 0)
+    assert ("die Inhalte sind Beispiele" in page) is (setting == "true")
+    # Only the notice goes: the rest of the page is the file as it is.
+    assert ("<main id=\"inhalt\">" in page) and page.rstrip().endswith("</html>")
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", True), ("YES", True), ("1", True),
+                                                 ("false", False), ("no", False), ("0", False)])
+def test_content_is_example_is_read_as_the_action_server_reads_it(make_settings, value: str,
+                                                                  expected: bool) -> None:
+    assert make_settings(content_is_example=value).content_is_example is expected
+
+
+def test_a_content_is_example_value_the_action_server_would_misread_is_refused(make_settings) -> None:
+    """``on`` is true for pydantic but false for actions/conversation.py: refused, not guessed."""
+    with pytest.raises(ValueError, match="content_is_example"):
+        make_settings(content_is_example="on")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from actions import content
+from actions.faq import _office_sentence
 
 TOWNS = [
     ("Iserlohn", "iserlohn"),
@@ -84,3 +86,20 @@ def test_mixed_topics_have_a_default() -> None:
 def test_find_authority(text: str, authority: str | None) -> None:
     found = content.find_authority(text)
     assert (found.id if found else None) == authority
+
+
+def test_every_town_names_its_online_service() -> None:
+    """Read from the file itself: the loader would quietly default a missing key to "" (no link)."""
+    raw = yaml.safe_load((content.CONTENT_DIR / "directory" / "municipalities.yml").read_text("utf-8"))
+    towns = raw["municipalities"]
+    assert len(towns) == 15
+    missing = [t["id"] for t in towns if not str(t.get("online_services") or "").startswith("https://")]
+    assert not missing, f"towns without an https online_services link: {missing}"
+
+
+@pytest.mark.parametrize("variant", ["de", "en", "ls"])
+def test_the_town_sentence_carries_the_online_service(variant: str) -> None:
+    for town in content.towns().values():
+        sentence = _office_sentence(town, variant)
+        assert town.name in sentence and town.office.name in sentence, town.id
+        assert town.online_services in sentence, (town.id, variant)

@@ -190,6 +190,23 @@ async def test_handoff_queues_or_says_when_staff_are_back(service: CaseService) 
             {"title": "Rückruf anfordern", "payload": "/rueckruf"}]
 
 
+async def test_handoff_during_a_booking_uses_the_hours_of_the_office_s_desk(service: CaseService) -> None:
+    """The action sends the appointment office; the case service answers with that desk's hours."""
+    status, probe = service.call("POST", "/api/v1/handoff", {
+        "conversation_id": f"conv-probe-k-{RUN}", "channel": "test", "language": "de", "topic": None,
+        "office": "zulassung_iserlohn", "reason": "asked"})
+    assert status == 200 and probe["office"] == "strassenverkehrsamt"
+    dispatcher = CollectingDispatcher()
+    turn = tracker("Ich möchte mit einem Menschen sprechen", "mensch_sprechen", form="termin_form",
+                   slots={"appt_office": "zulassung_iserlohn"}, sender=f"conv-k-{RUN}")
+    await ActionHandoff().run(dispatcher, turn, domain())
+    said = texts(dispatcher)
+    if probe["status"] == "queued":
+        assert said.startswith("Ich verbinde Sie mit einer Mitarbeiterin")
+    else:
+        assert f"wieder ab {next_open_text(probe['next_open'], 'de')} für Sie da" in said
+
+
 async def test_handoff_without_the_service_gives_the_phone_number(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASE_SERVICE_URL", f"http://127.0.0.1:{cs.st.free_port()}")

@@ -267,3 +267,16 @@ async def test_asking_for_a_person_interrupts_only_when_sure() -> None:
     unsure.latest_message["intent"]["confidence"] = 0.5
     slots, _ = await run(ValidateMaengelmeldungForm(), unsure)
     assert slots["defect_description"] == "Ein Mitarbeiter soll sich das Loch bitte ansehen"
+
+
+async def test_asking_what_is_stored_interrupts_every_field() -> None:
+    question = tracker("Welche Daten speichern Sie über mich?", "daten_auskunft", form=FORM,
+                       requested="defect_description")
+    question.latest_message["intent"]["confidence"] = 0.5  # phrased as a question: enough
+    slots, _ = await run(ValidateMaengelmeldungForm(), question)
+    assert set(slots) == {"requested_slot"}  # rejected: the data-access rule answers, the form asks again
+    statement = tracker("Daten von der Straße sind wichtig", "daten_auskunft", form=FORM,
+                        requested="defect_description")
+    statement.latest_message["intent"]["confidence"] = 0.5
+    slots, _ = await run(ValidateMaengelmeldungForm(), statement)
+    assert slots["defect_description"] == "Daten von der Straße sind wichtig"

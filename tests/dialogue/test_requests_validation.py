@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from actions import places
 from actions.forms_maengel import category_of, parse_contact
 from actions.forms_rueckruf import phone_in, window_of
-from actions.handoff import next_open_text
+from actions.handoff import handoff_office, next_open_text
 from actions.status import reference_in
 from tests.dialogue.requests_support import tracker
 
@@ -160,3 +163,75 @@ def test_next_open_in_german_and_english() -> None:
     assert next_open_text("2026-11-30T07:00:00Z", "en", now) == "Monday 30 November, 8:00"
     assert next_open_text("2026-11-29T14:30:00+01:00", "de", now) == "Sonntag, 29.11., 14:30 Uhr"
     assert next_open_text("2026-11-28T21:00:00+01:00", "de", now) == "heute, 21:00 Uhr"
+
+
+@pytest.mark.parametrize(("form", "slots", "office"), [
+    ("termin_form", {"appt_office": "zulassung_iserlohn"}, "zulassung_iserlohn"),
+    ("termin_verschieben_form", {"appt_current": '{"office": "fuehrerscheinstelle", "start": "x"}'},
+     "fuehrerscheinstelle"),
+    ("termin_absagen_form", {"appt_current": "kaputt"}, None),
+    ("termin_form", {}, None),  # no office chosen yet: the default desk
+    ("rueckruf_form", {"appt_office": "zulassung_iserlohn"}, None),  # an earlier booking does not count
+    (None, {"appt_office": "zulassung_iserlohn"}, None),
+])
+def test_handoff_names_the_office_of_an_active_appointment_form(form: str | None, slots: dict,
+                                                               office: str | None) -> None:
+    turn = tracker("Ich möchte mit einem Menschen sprechen", "mensch_sprechen", form=form, slots=slots)
+    assert handoff_office(turn) == office
+
+
+# --- any place in the district: every entry of the directory ----------------------------------------
+_DIRECTORY = yaml.safe_load((Path(__file__).resolve().parents[2] / "nlu_data" / "directory"
+                             / "municipalities.yml").read_text(encoding="utf-8"))
+_NAMES = [(town["id"], name) for town in _DIRECTORY["municipalities"]
+          for name in (town["name"], *(town.get("aliases") or ()))]
+_POSTCODES = [(town["id"], str(code)) for town in _DIRECTORY["municipalities"]
+              for code in town.get("postcodes") or ()]
+# Approximate centres (town hall / market square, WGS 84) of the 15 towns, for the boundary check;
+# municipalities.yml has no coordinates of its own. Not checked against a gazetteer (verified: false,
+# review by 2027-06-01); a town added there must be added here too.
+_CENTRES = {
+    "altena": (51.2989, 7.6717), "balve": (51.3317, 7.8647), "halver": (51.1869, 7.5017),
+    "hemer": (51.3858, 7.7697), "herscheid": (51.1786, 7.7444), "iserlohn": (51.3758, 7.7003),
+    "kierspe": (51.1344, 7.5936), "luedenscheid": (51.2194, 7.6289),
+    "meinerzhagen": (51.1072, 7.6433), "menden": (51.4394, 7.7931),
+    "nachrodt_wiblingwerde": (51.3236, 7.6372), "neuenrade": (51.2831, 7.7803),
+    "plettenberg": (51.2097, 7.8711), "schalksmuehle": (51.2417, 7.5194), "werdohl": (51.2617, 7.7625),
+}
+
+
+def _centre_in_file(town: dict[str, Any]) -> tuple[float, float] | None:
+    """``centre: [lat, lon]`` (or ``center`` / ``lat`` + ``lon``) if the directory ever gets one."""
+    centre = town.get("centre") or town.get("center")
+    if centre:
+        return float(centre[0]), float(centre[1])
+    if town.get("lat") is not None and town.get("lon") is not None:
+        return float(town["lat"]), float(town["lon"])
+    return None
+
+
+@pytest.mark.parametrize(("town", "name"), _NAMES, ids=[name for _, name in _NAMES])
+def test_every_town_and_ortsteil_name_is_in_the_district(town: str, name: str) -> None:
+    for text in (name, f"Hauptstraße 5 in {name}", f"am Sportplatz in {name.lower()}"):
+        verdict = places.from_text(text)
+        assert verdict.place is not None, text
+        assert verdict.place.town == town, text
+
+
+@pytest.mark.parametrize(("town", "postcode"), _POSTCODES, ids=[code for _, code in _POSTCODES])
+def test_every_postcode_is_in_the_district(town: str, postcode: str) -> None:
+    for text in (postcode, f"Hauptstraße 5, {postcode}"):
+        verdict = places.from_text(text)
+        assert verdict.place is not None and verdict.place.town == town, text
+
+
+def test_every_town_has_a_centre_inside_the_boundary() -> None:
+    ids = {town["id"] for town in _DIRECTORY["municipalities"]}
+    assert ids == set(_CENTRES), "a centre per directory town"
+    outside = []
+    for town in _DIRECTORY["municipalities"]:
+        for lat, lon in filter(None, (_centre_in_file(town), _CENTRES[town["id"]])):
+            verdict = places.from_coordinates({"lat": lat, "lon": lon})
+            if verdict is None or verdict.place is None:
+                outside.append((town["id"], lat, lon))
+    assert outside == []

@@ -183,6 +183,17 @@ def test_sms_past_date_closed_day_office_correction_and_cancel(talk, case_servic
     assert status == 200 and start.strftime("%H:%M") in [s["start"][11:16] for s in free]
 
 
+def test_asking_for_a_person_while_booking_then_the_slots_again(talk, case_service) -> None:
+    office = office_for(case_service, "kfz_zulassung")
+    conversation = talk("webchat")
+    conversation.send("Ich möchte einen Termin bei der Zulassungsstelle")
+    assert slot_buttons(conversation.send(office["name"]))
+    messages = conversation.send("Ich möchte mit einem Menschen sprechen")
+    said = text_of(messages)
+    assert "Ich verbinde Sie" in said or "Gerade ist leider niemand" in said
+    assert slot_buttons(messages)  # the form goes on where it was
+
+
 def test_a_slot_taken_meanwhile_offers_fresh_slots(talk, case_service) -> None:
     office = office_for(case_service, "kfz_zulassung")
     conversation = talk("webchat")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sqlite3
 import urllib.request
 from typing import Any
 
@@ -165,6 +166,49 @@ def test_bulky_waste_with_faq_question_and_past_date(talk, case_service, channel
     assert status == 200 and body["kind"] == "sperrmuell_anmelden"
 
 
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_bulky_waste_address_corrected_before_confirmation(talk, case_service, channel: str) -> None:
+    citizen = talk(channel)
+    citizen.texts("Ich möchte Sperrmüll anmelden")
+    citizen.texts("Hauptstraße 5 in Hemer")
+    citizen.texts("1 Sofa, 2 Stühle")
+    assert "Adresse: Hauptstraße 5 in Hemer" in citizen.texts("nächsten Dienstag")
+    messages = citizen.send("nein")
+    assert "Was möchten Sie ändern" in joined(messages)
+    assert [b["title"] for b in buttons(messages)] == ["Adresse", "Gegenstände", "Wunschtermin"]
+    assert "An welcher Adresse" in citizen.texts("Adresse")
+    summary = citizen.texts("Bahnhofstraße 12 in Menden")
+    assert "Adresse: Bahnhofstraße 12 in Menden" in summary and "Hemer" not in summary
+    assert "Gegenstände: 1 Sofa, 2 Stühle" in summary and "Wunschtermin: Dienstag" in summary
+    reference = REFERENCE.search(citizen.texts("ja")).group(1)
+    status, body = case_of(case_service, reference, citizen.sender)
+    assert status == 200 and body["kind"] == "sperrmuell_anmelden"
+    with sqlite3.connect(case_service.database) as conn:  # the view hides the address: read what was stored
+        stored = conn.execute("SELECT address, town FROM cases WHERE reference = ?", (reference,)).fetchone()
+    assert stored == ("Bahnhofstraße 12 in Menden", "menden")
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_bulky_waste_address_outside_the_district_is_asked_again(talk, case_service, channel: str
+                                                                 ) -> None:
+    citizen = talk(channel)
+    assert "An welcher Adresse" in citizen.texts("Ich möchte Sperrmüll anmelden")
+    reply = citizen.texts("Hauptstraße 5 in Hagen")
+    assert "Hagen gehört nicht zum Märkischen Kreis" in reply
+    assert "Dafür ist die Stadtverwaltung Hagen zuständig" in reply  # who to contact instead
+    assert "An welcher Adresse" in reply and "Was soll abgeholt werden" not in reply
+    assert "Was soll abgeholt werden" in citizen.texts("Hauptstraße 5 in Hemer")
+
+
+def test_data_access_question_in_the_middle_of_a_form(talk, case_service) -> None:
+    citizen = talk("webchat")
+    assert "An welcher Adresse" in citizen.texts("Ich möchte Sperrmüll anmelden")
+    reply = citizen.texts("Welche Daten speichern Sie über mich?")
+    assert answer("daten_auskunft") in reply
+    assert "An welcher Adresse" in reply  # the form asks again, the question is not taken as an address
+    assert "Was soll abgeholt werden" in citizen.texts("Hauptstraße 5 in Hemer")
+
+
 def test_bulky_waste_cancelled_with_other_words(talk, case_service) -> None:
     citizen = talk("webchat")
     citizen.texts("Sperrmüll anmelden")
@@ -195,6 +239,22 @@ def test_callback_with_impossible_number_and_correction(talk, case_service, chan
     done = citizen.texts("ja")
     assert "ruft Sie zurück" in done
     reference = REFERENCE.search(done).group(1)
+    assert case_of(case_service, reference, citizen.sender)[1]["kind"] == "rueckruf"
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_callback_interrupted_by_a_question(talk, case_service, channel: str) -> None:
+    citizen = talk(channel)
+    assert "Worum geht es" in citizen.texts("Können Sie mich bitte zurückrufen?")
+    assert "Unter welcher Telefonnummer" in citizen.texts("Elterngeld")
+    reply = citizen.texts("Was kostet ein Führungszeugnis?")
+    assert answer("fuehrungszeugnis", channel=channel) in reply  # the answer first ...
+    assert "Unter welcher Telefonnummer" in reply  # ... then the open question again
+    assert reply.index(answer("fuehrungszeugnis", channel=channel)) < reply.index("Unter welcher")
+    assert "Wann sind Sie am besten erreichbar" in citizen.texts("0171 1234567")
+    summary = citizen.texts("Vormittag")
+    assert "Anliegen: Elterngeld" in summary and "Telefonnummer: 0171 1234567" in summary
+    reference = REFERENCE.search(citizen.texts("ja")).group(1)
     assert case_of(case_service, reference, citizen.sender)[1]["kind"] == "rueckruf"
 
 

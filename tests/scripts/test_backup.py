@@ -10,6 +10,7 @@ throw-away database per test.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ from typing import Any
 
 import psycopg
 import pytest
+import redis
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -46,7 +48,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import backup  # noqa: E402
 import backup_db  # noqa: E402
 
+from channels.adapters.twilio.state import optout_key  # noqa: E402
+from tests import postgres as pg_tests  # noqa: E402
+
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 probe = MetaData()
 Table("backup_probe_parent", probe,
@@ -168,6 +174,9 @@ def root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def postgres() -> Iterator[str]:
+    """A fresh PostgreSQL database; skipped with the reason when the server is down (fails under
+    REQUIRE_POSTGRES, as in CI)."""
+    pg_tests.need(POSTGRES)
     name = f"backup_test_{uuid.uuid4().hex[:10]}"
     admin = psycopg.connect(POSTGRES, autocommit=True)
     admin.execute(f'CREATE DATABASE "{name}"')
@@ -226,7 +235,7 @@ def test_backup_wipe_restore_gives_back_every_row_and_file(method: str, root: Pa
         url = f"sqlite:///{tmp_path / 'run' / 'cases.db'}"
     else:
         if method == "pg_dump" and not (shutil.which("pg_dump") and shutil.which("pg_restore")):
-            pytest.fail("pg_dump/pg_restore are not on PATH (Debian: postgresql-client)")
+            pg_tests.skip_or_fail("pg_dump/pg_restore are not on PATH (Debian: postgresql-client)")
         url = request.getfixturevalue("postgres")
     migrated = create_schema(url)
     fill(url)
@@ -284,13 +293,67 @@ def test_a_backup_of_one_database_kind_is_not_restored_into_another(root: Path, 
     assert inspect(engine_for(postgres)).get_table_names() == []
 
 
-def test_the_command_line_backs_up_and_restores(root: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def redis_target() -> Iterator[backup.RedisTarget]:
+    """The machine's Redis under a prefix of the test's own; its keys are deleted afterwards."""
+    target = backup.RedisTarget(REDIS_URL, f"t{uuid.uuid4().hex[:12]}")
+    yield target
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{target.prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+def test_sms_optouts_are_backed_up_and_set_again(root: Path, tmp_path: Path,
+                                                 redis_target: backup.RedisTarget) -> None:
+    url = f"sqlite:///{tmp_path / 'cases.db'}"
+    create_schema(url)
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        stopped = ["conv-a", "conv-b:ü"]
+        for conversation in stopped:  # as the Twilio adapter's STOPP writes them
+            client.set(optout_key(redis_target.prefix, conversation), "1")
+        client.set(optout_key(f"{redis_target.prefix}x", "other-prefix"), "1")  # another gateway's
+        archive = backup.create(root, tmp_path / "backups", url, redis_target=redis_target)
+        with tarfile.open(archive) as tar:
+            (member,) = [m for m in tar.getmembers() if m.name.endswith("/optouts.jsonl")]
+            lines = tar.extractfile(member).read().decode().splitlines()  # type: ignore[union-attr]
+        assert sorted(json.loads(line)["conversation"] for line in lines) == sorted(stopped)
+
+        client.delete(*(optout_key(redis_target.prefix, c) for c in stopped))  # Redis lost
+        client.set(optout_key(redis_target.prefix, "conv-later"), "1")  # STOPP after the backup
+        backup.restore(archive, root, url, only="optouts", redis_target=redis_target)
+
+        assert all(client.get(optout_key(redis_target.prefix, c)) == "1" for c in stopped)
+        assert all(client.ttl(optout_key(redis_target.prefix, c)) == -1 for c in stopped)  # no expiry
+        assert client.get(optout_key(redis_target.prefix, "conv-later")) == "1"
+    finally:
+        client.delete(optout_key(f"{redis_target.prefix}x", "other-prefix"))
+        client.close()
+
+
+def test_without_redis_the_backup_fails_unless_optouts_are_left_out(root: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cases.db'}"
+    create_schema(url)
+    down = backup.RedisTarget("redis://127.0.0.1:1/0", "gw")
+    with pytest.raises(backup_db.BackupError, match="--no-optouts"):
+        backup.create(root, tmp_path / "backups", url, redis_target=down)
+    assert not list((tmp_path / "backups").glob("*.tar.gz"))
+    assert backup.create(root, tmp_path / "backups", url).exists()
+
+
+def test_the_command_line_backs_up_and_restores(root: Path, tmp_path: Path,
+                                                redis_target: backup.RedisTarget) -> None:
     url = f"sqlite:///{tmp_path / 'cases.db'}"
     create_schema(url)
     fill(url)
     before = snapshot(url)
-    script, options = [sys.executable, str(ROOT / "scripts" / "backup.py")], ["--root", str(root),
-                                                                            "--database-url", url]
+    script = [sys.executable, str(ROOT / "scripts" / "backup.py")]
+    options = ["--root", str(root), "--database-url", url, "--redis-url", redis_target.url,
+               "--redis-prefix", redis_target.prefix]
     made = subprocess.run([*script, "create", *options], capture_output=True, text=True, check=False,
                           timeout=120)
     assert made.returncode == 0, made.stderr
@@ -304,3 +367,47 @@ def test_the_command_line_backs_up_and_restores(root: Path, tmp_path: Path) -> N
     missing = subprocess.run([*script, "restore", str(tmp_path / "nope.tar.gz"), *options],
                              capture_output=True, text=True, check=False, timeout=60)
     assert missing.returncode == 1 and "failed" in missing.stderr
+
+
+def test_the_gateway_image_holds_what_the_backup_command_needs(tmp_path: Path,
+                                                               redis_target: backup.RedisTarget) -> None:
+    """The files Dockerfile.gateway copies, laid out as in the image, run the CronJob's command."""
+    import validate_deploy
+
+    app = tmp_path / "app"
+    dockerfile = ROOT / "deploy" / "docker" / "Dockerfile.gateway"
+    instructions = validate_deploy._instructions(dockerfile.read_text(encoding="utf-8"))
+    runtime = instructions[max(i for i, (word, _) in enumerate(instructions) if word == "FROM"):]
+    for word, rest in runtime:
+        if word == "COPY" and not rest.startswith("--from"):
+            *sources, target = rest.split()
+            for source in sources:
+                into = app / target if not target.startswith("/") else tmp_path / target.lstrip("/")
+                if (ROOT / source).is_dir():
+                    shutil.copytree(ROOT / source, into, ignore=shutil.ignore_patterns("__pycache__"))
+                else:
+                    into.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(ROOT / source, into)
+    cronjob = next(doc for doc in validate_deploy._documents(ROOT / "deploy" / "k8s" / "backup-cronjob.yaml")
+                   if doc["kind"] == "CronJob")
+    command = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert command[:2] == ["python", "scripts/backup.py"]
+    out = tmp_path / "backups"
+    env = {**os.environ, "PYTHONPATH": str(app), "DATABASE_URL": f"sqlite:///{tmp_path / 'cases.db'}",
+           "REDIS_URL": redis_target.url, "GATEWAY_REDIS_PREFIX": redis_target.prefix}
+    create_schema(env["DATABASE_URL"])
+    made = subprocess.run([sys.executable, *command[1:-1], str(out)], cwd=app, env=env, capture_output=True,
+                          text=True, check=False, timeout=120)
+    assert made.returncode == 0, made.stderr
+    with tarfile.open(made.stdout.strip()) as tar:
+        names = tar.getnames()
+    assert any(name.endswith("/optouts.jsonl") for name in names)
+    assert any("/content/nlu_data/" in name for name in names)
+
+
+def test_without_redis_url_optouts_come_from_make_runs_redis(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EMBEDDED_REDIS_PORT", raising=False)
+    assert backup.default_redis_url(tmp_path) == "redis://127.0.0.1:6390/0"  # scripts/run.py's default
+    (tmp_path / ".env").write_text("EMBEDDED_REDIS_PORT=6401\n", encoding="utf-8")
+    assert backup.default_redis_url(tmp_path) == "redis://127.0.0.1:6401/0"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
+from bench_scale import violations  # noqa: E402
 from bench_scale_load import Sent, account  # noqa: E402
 
 
@@ -43,3 +44,18 @@ def test_other_conversations_may_overtake() -> None:
     messages = [sent("a", 0), sent("b", 1)]
     arrivals = {"mid0": [("0", 9.0)], "mid1": [("0", 2.0)]}
     assert account(messages, arrivals)["order_violations"] == 0
+
+
+def _run(gateways: int, rasa: int, lost: int = 0, duplicated: int = 0, order: int = 0) -> dict[str, int]:
+    return {"gateways": gateways, "rasa": rasa, "msgs_per_s": 5, "reply_p99_ms": 900, "lost": lost,
+            "duplicated": duplicated, "order_violations": order, "sent": 100}
+
+
+def test_bench_scale_fails_on_any_lost_duplicated_or_reordered_message() -> None:
+    clean = {"setups": [_run(1, 1), _run(2, 2)], "rolling_restart": _run(2, 2)}
+    assert violations(clean) == []
+    assert violations({"setups": [_run(1, 1), _run(2, 2, duplicated=1)]}) == [
+        "setup 2 gateway(s) + 2 Rasa: duplicated 1"]
+    assert violations({"setups": [_run(1, 1, lost=2, order=1)], "rolling_restart": _run(2, 2, order=3)}) == [
+        "setup 1 gateway(s) + 1 Rasa: lost 2, order_violations 1",
+        "rolling restart 2 gateway(s) + 2 Rasa: order_violations 3"]

@@ -19,6 +19,8 @@ import validate_deploy  # noqa: E402
 def deploy(tmp_path: Path) -> Path:
     copy = tmp_path / "deploy"
     shutil.copytree(ROOT / "deploy", copy)
+    shutil.copy(ROOT / ".dockerignore", tmp_path / ".dockerignore")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return copy
 
 
@@ -31,6 +33,13 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_the_shipped_files_pass() -> None:
     assert validate_deploy.validate(ROOT / "deploy") == []
 
+
+def peer(app: str) -> str:
+    """One podSelector peer of networkpolicy.yaml, as written there."""
+    return f"        - podSelector:\n            matchLabels: {{app.kubernetes.io/name: {app}}}\n"
+
+
+PORT_8081 = "      ports: [{port: 8081}]"
 
 BREAKAGES: list[tuple[str, str, str, str, str]] = [
     ("k8s/gateway-web.yaml", "  replicas: 2\n", "  replica: 2\n", "Deployment/gateway-web", "replica"),
@@ -65,6 +74,36 @@ BREAKAGES: list[tuple[str, str, str, str, str]] = [
      "PSEUDONYM_KEY has a value"),
     ("docker/Dockerfile.gateway", "WORKDIR /app\n", "WORKDIR /app\nRUN cd /tmp && ls\n", "Dockerfile.gateway",
      "DL3003"),
+    # the callers of the internal port: Rasa's NLG_URL and the worker's CASE_SERVICE_URL
+    ("k8s/networkpolicy.yaml", peer("rasa") + peer("actions"), peer("actions"), "rasa -> NLG_URL",
+     "does not admit rasa to gateway-web:8081"),
+    ("k8s/networkpolicy.yaml", peer("gateway-worker") + peer("gateway-web") + PORT_8081,
+     peer("gateway-web") + PORT_8081, "gateway-worker -> CASE_SERVICE_URL", "does not admit gateway-worker"),
+    ("k8s/networkpolicy.yaml", "gateway-worker}\n      ports: [{port: 5005}]",
+     "gateway-worker}\n      ports: [{port: 5055}]",
+     "gateway-web -> RASA_URLS http://rasa-0.rasa", "does not admit gateway-web to rasa:5005"),
+    ("k8s/networkpolicy.yaml", peer("rasa") + peer("gateway-web") + "      ports: [{port: 5055}]",
+     peer("gateway-web") + "      ports: [{port: 5055}]", "rasa -> ACTION_ENDPOINT_URL",
+     "does not admit rasa to actions:5055"),
+    ("k8s/configmap.yaml", "  NLG_URL: \"http://gateway-internal.", "  NLG_URL: \"http://gateway-intern.",
+     "rasa: NLG_URL", "names no Service"),
+    # probes and the Rasa ring
+    ("k8s/gateway-web.yaml", "{path: /readyz, port: internal}", "{path: /readyz, port: public}",
+     "gateway-web", "readinessProbe is not GET /readyz on port 8081"),
+    ("k8s/gateway-web.yaml", "{path: /healthz, port: internal}", "{path: /readyz, port: internal}",
+     "gateway-web", "livenessProbe is not GET /healthz"),
+    ("k8s/gateway-worker.yaml", "          livenessProbe:\n", "          startupProbe:\n", "gateway-worker",
+     "no livenessProbe running python -m channels.healthcheck"),
+    ("k8s/backup-cronjob.yaml", "            runAsNonRoot: true\n", "", "CronJob/backup", "runAsNonRoot"),
+    ("k8s/backup-cronjob.yaml", "  concurrencyPolicy: Forbid", "  concurrency: Forbid", "CronJob/backup",
+     "concurrency"),
+    ("k8s/rasa.yaml", "  replicas: 2\n", "  replicas: 3\n", "RASA_URLS has 2 URL(s)", "3 replicas"),
+    ("../.dockerignore", "\n.env\n", "\n", ".dockerignore", "does not exclude .env"),
+    ("../pyproject.toml", '  "phonenumbers>=8.13",\n]\n# Test tools',
+     '  "phonenumbers>=8.13",\n  "pytest>=8",\n]\n# Test tools',
+     "Dockerfile.rasa", "the extra rasa brings the test tool pytest>=8"),
+    ("docker/Dockerfile.gateway", '".[gateway]"', '".[gateway,dev]"', "Dockerfile.gateway",
+     "the extra dev brings the test tool"),
 ]
 
 

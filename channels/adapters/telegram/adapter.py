@@ -67,7 +67,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PER_CHAT_PER_S, PER_CHAT_BURST = 1.0, 3
-GLOBAL_PER_S, GLOBAL_BURST = 30.0, 30
+# No global burst: a burst of 30 on top of 30/s would let about 60 through in the first second,
+# twice Telegram's bulk limit (about 30 messages/s over all chats). Evenly spaced instead.
+GLOBAL_PER_S, GLOBAL_BURST = 30.0, 1
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API serves files up to 20 MB
 
 REPLY_TEXTS: dict[wire.Reply, dict[str, str]] = {
@@ -247,6 +249,12 @@ class TelegramAdapter:
         except ValueError as exc:
             raise errors.DeliveryError("recipient is not a Telegram chat id", retryable=False) from exc
         try:
+            # initialised before the rate slots are reserved: a first send's getMe must not push
+            # several reserved sends into the same instant
+            bot = await self.ready_bot()
+        except TelegramError as exc:
+            raise delivery_error(exc) from exc
+        try:
             if body.get("stored_callbacks"):  # before the button exists, so a press can be resolved
                 await self._callbacks.store(body["stored_callbacks"])
             limiter = self.deps.limiter
@@ -255,7 +263,6 @@ class TelegramAdapter:
         except RedisError as exc:
             raise errors.DeliveryError(f"redis unavailable: {type(exc).__name__}", retryable=True) from exc
         try:
-            bot = await self.ready_bot()
             sent = await self._call(bot, chat_id, body)
         except TelegramError as exc:
             raise delivery_error(exc) from exc

@@ -103,9 +103,15 @@ class CapHit:
     first: bool  # the first refusal in this period (log it once, not per message)
 
 
+def optout_key(prefix: str, conversation: str) -> str:
+    """The STOPP marker; the staff side reads it too (no reminders to an opted-out number)."""
+    return f"{prefix}:twilio:optout:{conversation}"
+
+
 class TwilioState:
     def __init__(self, redis: aioredis.Redis, prefix: str, settings: Settings) -> None:
         self._redis = redis
+        self._root = prefix
         self._prefix = f"{prefix}:twilio"
         self._settings = settings
         self._keyword = redis.register_script(KEYWORD)
@@ -126,7 +132,7 @@ class TwilioState:
         """Apply ``keyword`` once per message: None for a redelivery; for MORE the next part
         ("" if there is none), else ""."""
         result = await self._keyword(
-            keys=[seen_key, self.key("optout", conversation), self.key("more", conversation)],
+            keys=[seen_key, optout_key(self._root, conversation), self.key("more", conversation)],
             args=[self._settings.gateway_dedupe_ttl_s, keyword.value])
         return None if result is None else str(result)
 
@@ -140,10 +146,10 @@ class TwilioState:
     # --- outbound ----------------------------------------------------------------------------
 
     async def opted_out(self, conversation: str) -> bool:
-        return bool(await self._redis.exists(self.key("optout", conversation)))
+        return bool(await self._redis.exists(optout_key(self._root, conversation)))
 
     async def opt_out(self, conversation: str) -> None:
-        await self._redis.set(self.key("optout", conversation), "1")
+        await self._redis.set(optout_key(self._root, conversation), "1")
 
     async def in_window(self, conversation: str) -> bool:
         return bool(await self._redis.exists(self.key("window", conversation)))

@@ -75,6 +75,7 @@ class WebChat:
         self.tokens = SessionTokens(secret, settings.webchat_session_ttl_s)
         self.origins = allowed_origins(settings)
         self.frame_ancestors = settings.webchat_frame_ancestors
+        self.content_is_example = settings.content_is_example
         self.history_ttl_s = settings.webchat_history_ttl_s
         self.history = History(deps.redis, deps.keys.prefix, settings.webchat_history_ttl_s)
         self.hub = Hub(deps.redis, self.history.events_channel)
@@ -170,8 +171,10 @@ class WebChat:
         return Delivery(str(appended.seq))
 
     def routes(self, intake: Intake) -> list[web.RouteDef]:
-        return [web.get(connection.PATH, connection.handler(self, intake)), *upload.routes(self, intake),
-                *pages.routes(self.frame_ancestors)]
+        return [web.get(connection.PATH, connection.handler(self, intake)),
+                web.get(connection.ORIGIN_PATH, connection.origin_handler(self)),
+                *upload.routes(self, intake),
+                *pages.routes(self.frame_ancestors, self.content_is_example)]
 
     async def close(self) -> None:
         await self.shutdown()

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PATH = "/webchat/ws"
+# The browser hides why a socket failed (a refused Origin looks like a network error), so the widget
+# asks here whether its page may chat at all, and tells the citizen instead of retrying for ever.
+ORIGIN_PATH = "/webchat/origin"
 HELLO_TIMEOUT_S = 15.0
 HEARTBEAT_S = 25.0  # keeps proxies from closing an idle chat, and finds dead peers
 BURST = 10  # messages a socket may send at once (a queue typed while offline) ...
@@ -193,6 +196,16 @@ class ChatConnection:
         if not accepted.duplicate and not accepted.emergency:
             with contextlib.suppress(RedisError):
                 await self._adapter.history.publish_typing(self._conversation, appended.seq)
+
+
+def origin_handler(adapter: WebChat) -> web.Handler:
+    """``{"allowed": bool}`` for the request's ``Origin``, readable from any page (curl learns the same)."""
+
+    async def handle(request: web.Request) -> web.Response:
+        return web.json_response({"allowed": adapter.origin_allowed(request.headers.get("Origin"))},
+                                 headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"})
+
+    return handle
 
 
 def handler(adapter: WebChat, intake: Intake) -> web.Handler:

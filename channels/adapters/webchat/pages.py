@@ -12,6 +12,7 @@ names the sites that may embed them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from aiohttp import web
@@ -19,6 +20,8 @@ from aiohttp import web
 from channels.security import frame_ancestors
 
 STATIC = Path(__file__).resolve().parent / "static"
+# The demo page's "example content" notice; left out when CONTENT_IS_EXAMPLE is false.
+DEMO_BANNER = re.compile(r'[ \t]*<p class="demo-banner">.*?</p>\n?', re.DOTALL)
 
 CSP = "; ".join([
     "default-src 'none'",
@@ -57,12 +60,16 @@ def page_csp(ancestors: list[str]) -> str:
     return f"{CSP}; frame-ancestors {frame_ancestors(ancestors)}"
 
 
-def _page(name: str, csp: str) -> web.Handler:
+def _page(name: str, csp: str, content_is_example: bool) -> web.Handler:
     path = STATIC / name
     headers = {**PAGE_HEADERS, "Content-Security-Policy": csp, "Content-Type": "text/html; charset=utf-8"}
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        return web.FileResponse(path, headers=headers)
+        if content_is_example:
+            return web.FileResponse(path, headers=headers)
+        # Read per request like FileResponse, so an edited page shows without a restart.
+        page = DEMO_BANNER.sub("", path.read_text(encoding="utf-8"))
+        return web.Response(body=page.encode("utf-8"), headers=headers)
 
     return handle
 
@@ -76,9 +83,10 @@ def _asset(name: str, content_type: str) -> web.Handler:
     return handle
 
 
-def routes(ancestors: list[str]) -> list[web.RouteDef]:
-    """The pages and assets; ``ancestors``: the origins that may frame the pages (WEBCHAT_FRAME_ANCESTORS)."""
+def routes(ancestors: list[str], content_is_example: bool = True) -> list[web.RouteDef]:
+    """The pages and assets; ``ancestors``: the origins that may frame the pages (WEBCHAT_FRAME_ANCESTORS);
+    ``content_is_example``: whether the demo page says its content is example content (CONTENT_IS_EXAMPLE)."""
     csp = page_csp(ancestors)
-    table = [web.get(route, _page(name, csp)) for route, name in PAGES.items()]
+    table = [web.get(route, _page(name, csp, content_is_example)) for route, name in PAGES.items()]
     table += [web.get(route, _asset(name, kind)) for route, (name, kind) in ASSETS.items()]
     return table

@@ -50,6 +50,7 @@
       you: 'Sie:', bot: 'Assistent:', typing: 'Assistent schreibt …',
       sending: 'wird gesendet …', failed: 'konnte nicht gesendet werden',
       offline: 'Keine Verbindung. Ihre Nachrichten werden gesendet, sobald die Verbindung wieder besteht.',
+      refused: 'Der Chat ist auf dieser Seite leider nicht freigeschaltet und kann hier keine Nachrichten senden. Bitte nutzen Sie den Chat auf der Website des Märkischen Kreises.',
       privacy: 'Bitte geben Sie keine Gesundheits- oder Kontodaten ein. Der Verlauf wird {hours} Stunden nach der letzten Nachricht gelöscht.',
       privacyLink: 'Datenschutzhinweise', accessibility: 'Barrierefreiheit',
       welcome: 'Guten Tag! Ich bin der digitale Assistent des Märkischen Kreises und beantworte Fragen zu unseren Leistungen, zum Beispiel: „Wie melde ich mein Auto an?“ Im Notfall wählen Sie bitte 112 (Feuerwehr, Rettungsdienst) oder 110 (Polizei).',
@@ -74,6 +75,7 @@
       you: 'You:', bot: 'Assistant:', typing: 'Assistant is typing …',
       sending: 'sending …', failed: 'could not be sent',
       offline: 'No connection. Your messages will be sent as soon as the connection is back.',
+      refused: 'Sorry, the chat is not enabled on this page and cannot send messages here. Please use the chat on the website of the Märkischer Kreis.',
       privacy: 'Please do not enter health or bank details. The history is deleted {hours} hours after the last message.',
       privacyLink: 'Privacy notice', accessibility: 'Accessibility',
       welcome: 'Hello! I am the digital assistant of the Märkischer Kreis and answer questions about our services, for example: “How do I register my car?” In an emergency, please call 112 (fire brigade, ambulance) or 110 (police).',
@@ -98,6 +100,7 @@
       you: 'Sie:', bot: 'Assistent:', typing: 'Der Assistent schreibt …',
       sending: 'wird gesendet …', failed: 'Das hat nicht geklappt.',
       offline: 'Im Moment gibt es keine Verbindung. Wir senden Ihre Nachricht später.',
+      refused: 'Der Chat geht auf dieser Seite leider nicht. Bitte benutzen Sie den Chat auf der Internet-Seite vom Märkischen Kreis.',
       privacy: 'Schreiben Sie bitte keine geheimen Daten. Zum Beispiel: Ihre Konto-Nummer. Nach {hours} Stunden löschen wir den Chat.',
       privacyLink: 'Mehr zum Daten-Schutz', accessibility: 'Barriere-Freiheit',
       welcome: 'Hallo! Ich bin der Computer-Helfer vom Märkischen Kreis. Sie können mir Fragen schreiben. Zum Beispiel: Wie melde ich mein Auto an? Im Notfall rufen Sie an: 112.',
@@ -311,7 +314,7 @@
       node.textContent = t(node.getAttribute('data-t')) + (node.getAttribute('data-extra') || '');
     });
     if (typingShown) { typing.textContent = t('typing'); }
-    if (offlineShown) { connection.textContent = t('offline'); }
+    if (refused) { connection.textContent = t('refused'); } else if (offlineShown) { connection.textContent = t('offline'); }
   }
 
   function setUi(code) {
@@ -609,6 +612,7 @@
 
   // The notice shows once the connection has been down for a moment (not on every failed attempt).
   function setOnline(online) {
+    if (refused) { return; }
     if (online) {
       clearTimeout(offlineTimer);
       offlineTimer = null;
@@ -627,6 +631,8 @@
   // --- the connection -------------------------------------------------------------------------
 
   var socket = null;
+  var refused = false;  // the gateway does not allow this page's origin: no socket, a notice instead
+  var originAsked = false;
   var generation = 0;
   var ready = false;
   var attempts = 0;
@@ -636,6 +642,7 @@
 
   function connect() {
     clearTimeout(reconnectTimer);
+    if (refused) { return; }
     if (socket && (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING)) {
       return;
     }
@@ -644,9 +651,11 @@
     sentOnThisSocket = {};
     log.setAttribute('aria-busy', 'true');
     var ws = new WebSocket(socketUrl);
+    var opened = false;
     socket = ws;
     ws.addEventListener('open', function () {
       if (mine !== generation) { return; }
+      opened = true;
       ws.send(JSON.stringify({ type: 'hello', token: state.token, after: lastSeq,
         language: navigator.language || null }));
     });
@@ -667,6 +676,35 @@
       }
       setOnline(false);
       scheduleReconnect();
+      if (!opened) { askOrigin(); }
+    });
+  }
+
+  // A socket refused for its Origin (403) fails like a network error; the gateway says which it was.
+  function askOrigin() {
+    if (originAsked) { return; }
+    originAsked = true;
+    fetch(base + '/webchat/origin', { mode: 'cors', credentials: 'omit', cache: 'no-store' })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (answer) {
+        if (answer && answer.allowed === false) { refuse(); }
+      }, function () { originAsked = false; });  // unreachable: ask again after the next failure
+  }
+
+  function refuse() {
+    refused = true;
+    generation += 1;
+    clearTimeout(reconnectTimer);
+    clearTimeout(offlineTimer);
+    offlineTimer = null;
+    socket = null;
+    log.removeAttribute('aria-busy');
+    hideTyping();
+    connection.textContent = t('refused');
+    input.disabled = true;
+    sendButton.disabled = true;
+    Object.keys(byCmid).forEach(function (cmid) {
+      if (byCmid[cmid].classList.contains('mkc-pending')) { setDelivery(byCmid[cmid], 'failed'); }
     });
   }
 
@@ -774,6 +812,7 @@
   }
 
   function submit(content) {
+    if (refused) { return; }
     var item = { cmid: newId() };
     if (content.payload) {
       item.payload = content.payload;

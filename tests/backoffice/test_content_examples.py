@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.unanswered.topic_files import (
+from backoffice.content.examples import (
     ExampleError,
     TopicFiles,
     clean_example,

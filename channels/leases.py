@@ -179,6 +179,8 @@ class LeaseKeeper:
             if not h.task.cancelled() and (exc := h.task.exception()) is not None:
                 if isinstance(exc, LeaseLost):
                     log.warning("%s stopped: lease lost", h.job.name)
+                elif isinstance(exc, RedisError):  # an outage, not a bug: take it up as soon as Redis answers
+                    log.warning("%s stopped: redis %s", h.job.name, type(exc).__name__)
                 else:
                     log.error("%s failed: %s; it will be taken up again", h.job.name, describe(exc))
                     self._resting[key] = time.monotonic() + self._ttl_ms / 1000

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from redis.exceptions import ConnectionError
 
 from channels.keys import GROUP, Keys
 from channels.leases import Job, LeaseHandle, LeaseKeeper
@@ -87,6 +88,29 @@ async def test_a_lost_lease_stops_its_job(rdb, prefix, running) -> None:
     await rdb.set(keys.partition_lease(0), "someone-else", px=60_000)  # e.g. expired during a pause
     await asyncio.wait_for(cancelled.wait(), 2)
     assert keeper.held == []
+
+
+async def test_a_job_stopped_by_a_redis_outage_is_taken_up_at_once_a_failed_one_rests(
+        rdb, prefix, running) -> None:
+    """After a Redis restart every partition job has failed with a connection error; waiting a
+    lease period before taking them up again only delays the citizens' answers (make chaos)."""
+    keys = Keys(prefix)
+    starts: dict[str, list[float]] = {"redis": [], "bug": []}
+
+    def failing_once(kind: str, error: Exception) -> Callable:
+        async def job(handle: LeaseHandle) -> None:
+            starts[kind].append(time.monotonic())
+            if len(starts[kind]) == 1:
+                raise error
+            await handle.stop.wait()
+        return job
+
+    jobs = [Job("redis job", keys.partition_lease(0), failing_once("redis", ConnectionError("gone")), False),
+            Job("bug job", keys.partition_lease(1), failing_once("bug", ValueError("bug")), False)]
+    running(_keeper(rdb, prefix, "a", jobs))
+    await _until(lambda: len(starts["redis"]) == 2 and len(starts["bug"]) == 2)
+    assert starts["redis"][1] - starts["redis"][0] < TTL_MS / 1000 * 0.7
+    assert starts["bug"][1] - starts["bug"][0] >= TTL_MS / 1000 * 0.95
 
 
 async def test_partitions_are_shared_fairly_and_handed_over(rdb, prefix, running) -> None:

@@ -93,9 +93,8 @@ class Eraser:
 
     async def request(self, partition: int, conversation: str, current_message_id: str) -> None:
         """Record the erasure before the confirming turn is committed (idempotent)."""
-        pending = self._keys.erasures(partition)
-        if not await self._redis.hexists(pending, conversation):
-            await self._redis.hset(pending, conversation, json.dumps({"current": current_message_id}))
+        await self._redis.hsetnx(self._keys.erasures(partition), conversation,
+                                 json.dumps({"current": current_message_id}))
 
     async def resume(self, partition: int) -> int:
         """Run the partition's pending erasures (under its lease); the number finished."""

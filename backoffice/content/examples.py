@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from backoffice.content.validate import normalise_example
+
 FILE_LANGUAGES = ("de", "en", "uk")  # the validator's example languages (scripts/validate_content.py)
 MAX_EXAMPLE = 300
 _LANG_LINE = re.compile(r"^\s+metadata:\s*\{\s*lang:\s*([a-z]{2})\s*\}\s*$")
@@ -115,11 +117,12 @@ class TopicFiles:
         return path if path.is_file() else None
 
     def owner_of(self, example: str) -> str | None:
-        """The topic that already has ``example`` (case and spacing aside), if any."""
-        wanted = " ".join(example.casefold().split())
+        """The topic that already has ``example`` as the content validator compares them (case,
+        spacing and punctuation aside), so an assigned example never fails ``make test``'s check."""
+        wanted = normalise_example(example)
         for path in sorted(self.folder.glob("*.yml")):
             for texts in examples(path.read_text(encoding="utf-8")).values():
-                if any(" ".join(t.casefold().split()) == wanted for t in texts):
+                if any(normalise_example(t) == wanted for t in texts):
                     return path.stem
         return None
 

@@ -20,6 +20,13 @@ Response: {"messages": [...], "replayed": bool, "language": str | null,
 
 ``intent`` is NLU's intent for this message (for the gateway's fallback
 rate; no text, no confidence).
+
+While the tracker store (Redis) is unreachable the channel answers 503, and
+the gateway retries the turn later. Rasa's ``FailSafeTrackerStore`` would
+instead answer with an empty tracker and keep the result in memory: the
+turn would run without the conversation's history, the replay check would
+miss, and a write landing after Redis is back would replace the stored
+conversation with that one turn (:func:`strict`).
 """
 
 from __future__ import annotations
@@ -33,7 +40,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.lock_store import LockError
+from rasa.core.tracker_store import FailSafeTrackerStore, TrackerStore
 from rasa.shared.core.events import BotUttered, UserUttered
+from redis.exceptions import RedisError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -102,6 +112,25 @@ def intent_of(events: list[Any], message_id: str) -> str | None:
         if isinstance(event, UserUttered) and event.message_id == message_id:
             return (event.intent or {}).get("name")
     return None
+
+
+class TrackerStoreUnavailable(Exception):
+    """The conversation store failed; the turn must be retried, not run on an empty tracker."""
+
+
+def _raise_unavailable(error: Exception) -> None:
+    raise TrackerStoreUnavailable(type(error).__name__) from error
+
+
+def strict(store: TrackerStore) -> TrackerStore:
+    """Make Rasa's fail-safe wrapper raise instead of falling back to an in-memory store.
+
+    ``FailSafeTrackerStore`` hands every error of the real store to its error
+    callback and, without one, logs it and carries on with an empty tracker;
+    a callback that raises turns the fallback off (rasa 3.6's only hook)."""
+    if isinstance(store, FailSafeTrackerStore) and store._on_tracker_store_error is None:
+        store._on_tracker_store_error = _raise_unavailable
+    return store
 
 
 def _bad_request(reason: str) -> HTTPResponse:
@@ -181,27 +210,32 @@ class GatewayInput(InputChannel):
                 return _bad_request("metadata must be an object")
 
             agent = request.app.ctx.agent
+            store = strict(agent.tracker_store)
             async with self._conversation_lock(sender):
-                tracker = await agent.tracker_store.retrieve(sender)
-                if tracker is not None:
-                    earlier = responses_after(list(tracker.events), message_id)
-                    if earlier is not None:
-                        return response.json(
-                            {"messages": earlier, "replayed": True, **_languages(tracker),
-                             "intent": intent_of(list(tracker.events), message_id)}
+                try:
+                    tracker = await store.retrieve(sender)
+                    if tracker is not None:
+                        earlier = responses_after(list(tracker.events), message_id)
+                        if earlier is not None:
+                            return response.json(
+                                {"messages": earlier, "replayed": True, **_languages(tracker),
+                                 "intent": intent_of(list(tracker.events), message_id)}
+                            )
+                    collector = _COLLECTORS[channel]()
+                    await on_new_message(
+                        UserMessage(
+                            text,
+                            collector,
+                            sender,
+                            input_channel=channel,
+                            message_id=message_id,
+                            metadata={**metadata, "channel": channel},
                         )
-                collector = _COLLECTORS[channel]()
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        collector,
-                        sender,
-                        input_channel=channel,
-                        message_id=message_id,
-                        metadata={**metadata, "channel": channel},
                     )
-                )
-                tracker = await agent.tracker_store.retrieve(sender)
+                    tracker = await store.retrieve(sender)
+                except (TrackerStoreUnavailable, LockError, RedisError) as exc:
+                    logger.warning("conversation store unavailable (%s); the gateway retries", exc)
+                    return response.json({"error": "conversation store unavailable"}, status=503)
             messages = [
                 {k: v for k, v in m.items() if k != "recipient_id"} for m in collector.messages
             ]

@@ -99,7 +99,12 @@ class ChannelAdapter(Protocol):
         """Channel bodies for the responses, in order; pure and deterministic."""
 
     async def send(self, item: Outbound) -> Delivery:
-        """Deliver one rendered body; raise ``DeliveryError`` (retryable or not) on failure."""
+        """Deliver one rendered body; raise ``DeliveryError`` (retryable or not) on failure.
+
+        ``RedisError`` may pass through only where nothing reached the citizen
+        yet, or where repeating the send is harmless: the outbox then waits for
+        Redis and sends again, without counting an attempt. Bookkeeping after
+        the channel accepted the message must not raise."""
 
     def routes(self, intake: Intake) -> list[web.RouteDef]:
         """Extra public routes (web chat WebSocket, delivery status callbacks); usually []."""

@@ -14,7 +14,12 @@ with exponential backoff and jitter, honouring the channel's
 item to the dead-letter stream with its reason. After a successful send a
 ``delivered`` marker is set before the entry is acknowledged, so an entry
 reclaimed after a crash is not sent again (at-least-once only across the
-gap between the channel accepting it and the marker). The marker's value is
+gap between the channel accepting it and the marker). A Redis outage does
+not widen that gap: the sender keeps its lanes, a send that needs Redis
+first waits for it (not counted as an attempt), and the marker of a message
+the channel accepted is written as soon as Redis answers again - until
+then the process remembers it, so a re-read of the entry does not send it
+twice (only another process taking the lease over could). The marker's value is
 the channel's id of the sent message (Telegram message id, Twilio SID, web
 chat history number; "1" if the channel gives none): the delivery record
 that ties what a citizen received to the message it answers (``make chaos``
@@ -27,10 +32,13 @@ chat, 30/s overall): a GCRA limiter on Redis, shared by all processes.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import random
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -49,6 +57,10 @@ from channels.settings import Settings
 log = logging.getLogger(__name__)
 
 DRAIN_S = 3.0  # on a graceful stop, how long deliveries in flight may take to finish
+REDIS_PAUSE_S = (0.1, 2.0)  # first and longest pause while Redis does not answer
+UNRECORDED_MAX = 10_000  # sent messages whose delivery record waits for Redis, per process
+
+T = TypeVar("T")
 
 
 async def push(redis: aioredis.Redis, scripts: Scripts, keys: Keys, settings: Settings, channel: Channel,
@@ -93,6 +105,9 @@ class OutboxSender:
         self._metrics = metrics
         self._consumer = consumer
         self._stream = keys.outbox(adapter.channel)
+        # item key -> channel's id: accepted by the channel, delivery record not yet in Redis.
+        # Kept across runs of the job: a re-read of the entry must find it.
+        self._unrecorded: OrderedDict[str, str] = OrderedDict()
         self._reset(None)
 
     def _reset(self, handle: LeaseHandle | None) -> None:
@@ -114,11 +129,11 @@ class OutboxSender:
             while not handle.stopping:
                 await self._room.wait()
                 room = max(1, min(100, self._settings.outbox_max_in_flight - self._in_flight))
-                if after == ">":
-                    entries = await streams.read(self._redis, self._stream, self._consumer, ">", room,
-                                                 block_ms=1000)
-                else:
-                    entries = await streams.read(self._redis, self._stream, self._consumer, after, room)
+                # The lanes keep working through a Redis outage; only the reading waits.
+                entries = await self._persist("read", functools.partial(
+                    streams.read, self._redis, self._stream, self._consumer, after, room,
+                    block_ms=1000 if after == ">" else None))
+                if after != ">":
                     if not entries:
                         after = ">"
                         continue
@@ -173,16 +188,40 @@ class OutboxSender:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
 
+    async def _persist(self, what: str, step: Callable[[], Awaitable[T]]) -> T:
+        """Run a Redis step until Redis answers (the lease keeper cancels the job if the lease is lost)."""
+        pause = REDIS_PAUSE_S[0]
+        while True:
+            try:
+                return await step()
+            except RedisError as exc:
+                if pause == REDIS_PAUSE_S[0]:
+                    log.warning("outbox %s %s: redis %s; waiting for it", self._adapter.channel.value,
+                                what, type(exc).__name__)
+                await asyncio.sleep(pause)
+                pause = min(REDIS_PAUSE_S[1], pause * 2)
+
     async def _deliver(self, entry_id: str, item: Outbound, maybe_sent: bool) -> None:
         s = self._settings
-        if maybe_sent and await self._redis.exists(self._keys.delivered(item.key)):
-            await self._ack(entry_id)
-            return
+        if maybe_sent:
+            sent_as = self._unrecorded.get(item.key) or await self._persist(
+                "check", functools.partial(self._redis.get, self._keys.delivered(item.key)))
+            if sent_as is not None:
+                await self._persist("record", functools.partial(self._record, entry_id, item, sent_as))
+                self._unrecorded.pop(item.key, None)
+                return
         attempt = 0
+        redis_pause = REDIS_PAUSE_S[0]
         while True:
             try:
                 delivery = await self._adapter.send(item)
                 break
+            except RedisError as exc:  # the adapter needed Redis before sending: nothing went out yet
+                if redis_pause == REDIS_PAUSE_S[0]:
+                    log.warning("send of %s waits for redis (%s)", item.key, type(exc).__name__)
+                await asyncio.sleep(redis_pause)
+                redis_pause = min(REDIS_PAUSE_S[1], redis_pause * 2)
+                continue
             except DeliveryError as exc:
                 error = exc
             except Exception as exc:  # an adapter bug must not kill the lane; retry, then dead-letter
@@ -192,7 +231,8 @@ class OutboxSender:
             if not error.retryable or attempt >= s.outbox_max_attempts:
                 reason = error.reason if not error.retryable else (
                     f"gave up after {attempt} attempts: {error.reason}")
-                await self._dead(entry_id, item.to_json(), reason, item)
+                await self._persist("dead letter", functools.partial(
+                    self._dead, entry_id, item.to_json(), reason, item))
                 return
             self._metrics.delivery_retries.labels(channel=item.channel.value).inc()
             ceiling = min(s.outbox_retry_max_s, s.outbox_retry_base_s * 2 ** (attempt - 1))
@@ -200,11 +240,12 @@ class OutboxSender:
             log.info("delivery of %s failed (%s); retry %d in %.1f s", item.key, error.reason, attempt,
                      pause)
             await asyncio.sleep(pause)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            sent_as = delivery.channel_message_id or "1"
-            pipe.set(self._keys.delivered(item.key), sent_as, ex=s.gateway_dedupe_ttl_s)
-            pipe.xack(self._stream, GROUP, entry_id).xdel(self._stream, entry_id)
-            await pipe.execute()
+        sent_as = delivery.channel_message_id or "1"
+        self._unrecorded[item.key] = sent_as
+        while len(self._unrecorded) > UNRECORDED_MAX:  # left by lanes cancelled with their lease
+            self._unrecorded.popitem(last=False)
+        await self._persist("record", functools.partial(self._record, entry_id, item, sent_as))
+        self._unrecorded.pop(item.key, None)
         self._metrics.messages_out.labels(channel=item.channel.value).inc()
         log.debug("delivered %s conv=%s", item.key, item.conversation_id)
         if item.rewrite_aof:  # an erasure's confirmation left the outbox: off the disk with it
@@ -213,9 +254,12 @@ class OutboxSender:
             except RedisError as exc:
                 log.error("AOF rewrite after an erasure failed: %s", describe(exc))
 
-    async def _ack(self, entry_id: str) -> None:
+    async def _record(self, entry_id: str, item: Outbound, sent_as: str) -> None:
+        """The delivery record and the entry's acknowledgement, in one step (repeatable)."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            await pipe.xack(self._stream, GROUP, entry_id).xdel(self._stream, entry_id).execute()
+            pipe.set(self._keys.delivered(item.key), sent_as, ex=self._settings.gateway_dedupe_ttl_s)
+            pipe.xack(self._stream, GROUP, entry_id).xdel(self._stream, entry_id)
+            await pipe.execute()
 
     async def _dead(self, entry_id: str, raw: str, reason: str, item: Outbound | None = None) -> None:
         fields = {"kind": "outbound", "reason": reason, "channel": self._adapter.channel.value,

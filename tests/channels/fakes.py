@@ -164,6 +164,9 @@ class Sink(_Server):
         self.fail_for: set[str] = set()  # recipients whose deliveries always fail with 500
         self.attempt_times: list[float] = []
         self.retry_after: str | None = None
+        # when set: a delivery is accepted (in ``deliveries``), but its answer waits for this event,
+        # as when the channel has the message and the reply is slow to come back
+        self.hold: asyncio.Event | None = None
         self.changed = asyncio.Event()
 
     def app(self) -> web.Application:
@@ -184,7 +187,10 @@ class Sink(_Server):
             headers = {"Retry-After": self.retry_after} if self.retry_after and status == 429 else None
             return web.json_response({"error": "test"}, status=status, headers=headers)
         self.deliveries.append(data)  # the device's id of the message, as a channel gives one
-        return web.json_response({"ok": True}, headers={"X-Message-Id": f"sink-{len(self.deliveries)}"})
+        sent_as = f"sink-{len(self.deliveries)}"
+        if self.hold is not None:
+            await self.hold.wait()
+        return web.json_response({"ok": True}, headers={"X-Message-Id": sent_as})
 
     def texts(self, user: str) -> list[str]:
         """Texts delivered to ``user``, in delivery order."""

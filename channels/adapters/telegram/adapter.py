@@ -35,7 +35,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from redis.exceptions import RedisError
 from telegram import (
     Bot,
     File,
@@ -254,14 +253,12 @@ class TelegramAdapter:
             bot = await self.ready_bot()
         except TelegramError as exc:
             raise delivery_error(exc) from exc
-        try:
-            if body.get("stored_callbacks"):  # before the button exists, so a press can be resolved
-                await self._callbacks.store(body["stored_callbacks"])
-            limiter = self.deps.limiter
-            await limiter.wait(f"telegram:chat:{item.conversation_id}", PER_CHAT_PER_S, PER_CHAT_BURST)
-            await limiter.wait("telegram:global", GLOBAL_PER_S, GLOBAL_BURST)
-        except RedisError as exc:
-            raise errors.DeliveryError(f"redis unavailable: {type(exc).__name__}", retryable=True) from exc
+        # Redis errors here pass through: nothing was sent yet, the outbox waits for Redis
+        if body.get("stored_callbacks"):  # before the button exists, so a press can be resolved
+            await self._callbacks.store(body["stored_callbacks"])
+        limiter = self.deps.limiter
+        await limiter.wait(f"telegram:chat:{item.conversation_id}", PER_CHAT_PER_S, PER_CHAT_BURST)
+        await limiter.wait("telegram:global", GLOBAL_PER_S, GLOBAL_BURST)
         try:
             sent = await self._call(bot, chat_id, body)
         except TelegramError as exc:

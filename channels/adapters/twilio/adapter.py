@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
 from twilio.request_validator import RequestValidator
 
 from channels.adapter import AdapterDeps, Capabilities, Delivery, RenderContext, WebhookRequest
@@ -35,7 +36,7 @@ from channels.adapters.twilio.render import BodyKind, render_sms, render_whatsap
 from channels.adapters.twilio.sms_text import MAX_BODY_CHARS
 from channels.adapters.twilio.state import DeliveryStatus, TwilioState
 from channels.adapters.twilio.webhooks import TwilioWebhooks
-from channels.errors import DeliveryError, Unauthenticated
+from channels.errors import DeliveryError, Unauthenticated, describe
 from channels.messages import Channel, InboundMessage, Outbound, Response
 from channels.metrics import Metrics
 from channels.settings import Settings
@@ -143,12 +144,19 @@ class TwilioAdapter:
             sent = await self._messages.create(**params)
         except DeliveryError as exc:
             if not emergency:  # not sent: it does not count against the caps
-                await self.state.refund(self.channel, conversation)
+                try:
+                    await self.state.refund(self.channel, conversation)
+                except RedisError as redis_exc:  # one reply too many on the cap counter, not a failure
+                    log.warning("cap refund failed: %s", describe(redis_exc))
             if isinstance(exc, RecipientUnsubscribed):
                 await self.state.opt_out(conversation)
                 log.info("recipient unsubscribed at Twilio; opt-out recorded conv=%s", conversation)
             raise
-        await self.state.record_sent(sent.sid, self.channel, conversation, item.key, _status(sent.status))
+        try:  # Twilio has the message: from here on a Redis error must not make it a failed send
+            await self.state.record_sent(sent.sid, self.channel, conversation, item.key,
+                                         _status(sent.status))
+        except RedisError as exc:
+            log.warning("status record of sid=%s not written: %s", sent.sid, describe(exc))
         log.info("sent %s conv=%s sid=%s kind=%s segments=%s", item.key, conversation, sent.sid,
                  kind.value, body.get("segments", "-"))
         return Delivery(sent.sid)

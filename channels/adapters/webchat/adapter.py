@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, web
-from redis.exceptions import RedisError
 
 from channels.adapter import AdapterDeps, Capabilities, Delivery, RenderContext, WebhookRequest
 from channels.adapters.webchat import connection, pages, render, upload
@@ -27,7 +26,7 @@ from channels.adapters.webchat.hub import Hub
 from channels.adapters.webchat.protocol import ChatMessage, decode
 from channels.adapters.webchat.tokens import InvalidToken, Session, SessionTokens
 from channels.client_limits import ClientLimits, Limit
-from channels.errors import DeliveryError, Unauthenticated
+from channels.errors import Unauthenticated
 from channels.messages import Channel, InboundMessage, Outbound, Response
 from channels.pseudonym import conversation_id
 from channels.settings import Settings
@@ -161,13 +160,10 @@ class WebChat:
         return render.render(responses, context)
 
     async def send(self, item: Outbound) -> Delivery:
-        """Delivered = in the history; the history's wake-up reaches the socket wherever it is."""
-        try:
-            appended = await self.history.append(item.conversation_id, f"b:{item.key}", "bot",
-                                                 dict(item.body))
-        except RedisError as exc:
-            raise DeliveryError(f"web chat history unavailable: {type(exc).__name__}",
-                                retryable=True) from exc
+        """Delivered = in the history; the history's wake-up reaches the socket wherever it is.
+
+        A Redis error passes through: the append is idempotent per item, so the outbox repeats it."""
+        appended = await self.history.append(item.conversation_id, f"b:{item.key}", "bot", dict(item.body))
         return Delivery(str(appended.seq))
 
     def routes(self, intake: Intake) -> list[web.RouteDef]:

@@ -29,7 +29,7 @@ from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
-from channels import handoff_watch, notify, retention, security
+from channels import handoff_watch, notify, redis_client, retention, security
 from channels.adapter import AdapterDeps, ChannelAdapter, WebhookRequest
 from channels.adapters import enabled_adapters
 from channels.dialogue import DialogueClient, Offers
@@ -195,8 +195,7 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings) -> web.Application:
     """The public app; its cleanup contexts own the gateway's resources."""
     app = web.Application(client_max_size=settings.gateway_max_body_bytes, middlewares=[error_middleware])
-    redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True,
-                                    socket_connect_timeout=5, health_check_interval=30)
+    redis = redis_client.connect(settings.redis_url)
     keys = Keys(settings.gateway_redis_prefix)
     scripts = Scripts.register(redis)
     metrics = Metrics()

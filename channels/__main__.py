@@ -21,7 +21,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from channels import logmask
+from channels import eventloop, logmask
 from channels.settings import Settings, load_settings
 
 log = logging.getLogger("channels")
@@ -87,7 +87,7 @@ def main() -> int:
     if settings.gateway_run_workers and settings.gateway_worker_processes:
         metrics_dir = _metrics_dir()
     try:
-        asyncio.run(serve(settings))
+        eventloop.run(serve(settings))
     except OSError as exc:  # e.g. a port in use
         print(f"gateway could not start: {exc.strerror or exc}", file=sys.stderr)
         return 1

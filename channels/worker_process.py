@@ -24,7 +24,7 @@ import sys
 
 from aiohttp import web
 
-from channels import logmask
+from channels import eventloop, logmask
 from channels.settings import Settings, load_settings
 
 log = logging.getLogger("channels.worker_process")
@@ -63,7 +63,7 @@ def main() -> int:
         os.nice(settings.gateway_worker_nice)
     # the supervisor's pid comes from the environment: it may die before we could ask for our parent
     supervisor = os.environ.get("GATEWAY_SUPERVISOR_PID")
-    asyncio.run(serve(settings, int(supervisor) if supervisor and supervisor.isdigit() else None))
+    eventloop.run(serve(settings, int(supervisor) if supervisor and supervisor.isdigit() else None))
     return 0
 
 

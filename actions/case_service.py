@@ -155,8 +155,9 @@ async def handoff(conversation_id: str, channel: str, language: str, topic: str 
                   reason: str, office: str | None = None) -> HandoffQueued | HandoffClosed:
     """POST /api/v1/handoff: queue the conversation for staff, or when they are back.
 
-    ``office``: an appointment office id; the desk serving it answers with its own hours
-    (None: the default desk)."""
+    ``topic``: the conversation's catalogue topic id (never the citizen's text); ``office``: an
+    appointment office id. The desk serving the office, else the one listing the topic, answers
+    with its own hours (neither: the default desk)."""
     body = {"conversation_id": conversation_id, "channel": channel, "language": language,
             "topic": topic, "office": office, "reason": reason}
     status, reply = await _request("POST", "/api/v1/handoff", json=body)

@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import case_service, content, unanswered
 from actions.forms_common import button, channel_of, latest_text, variant
+from actions.handoff_topic import current_topic
 from actions.request_texts import say
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -61,7 +62,10 @@ def _offer_buttons(language: str, with_human: bool) -> list[dict[str, str]]:
 
 
 class ActionHandoff(Action):
-    """POST /api/v1/handoff: connect to staff, or say when they are back and offer a call-back."""
+    """POST /api/v1/handoff: connect to staff, or say when they are back and offer a call-back.
+
+    Sends the conversation's topic id (``handoff_topic``) and an appointment office: the case
+    service picks the desk by them, and staff see the topic before taking the conversation."""
 
     def name(self) -> str:
         return "action_handoff"
@@ -74,7 +78,7 @@ class ActionHandoff(Action):
             reason = "fallbacks"
         try:
             result = await case_service.handoff(tracker.sender_id, channel_of(tracker), language,
-                                                None, reason, handoff_office(tracker))
+                                                current_topic(tracker), reason, handoff_office(tracker))
         except case_service.CaseServiceError:
             dispatcher.utter_message(
                 text=say("handoff_unavailable", language, phone=content.kreis().get("phone", "")),

@@ -11,13 +11,19 @@ Several desks: a handoff request may name an office (``POST /api/v1/handoff``,
 ``office``); a desk's ``serves`` lists the appointment offices of
 ``offices.yml`` whose citizens it answers (the dialogue sends the office of
 an appointment form), so a citizen booking at the vehicle registration is
-told that desk's hours. Any other office, or none, goes to ``default_office``.
+told that desk's hours. A desk's ``topics`` lists catalogue topic ids
+(``nlu_data/catalogue.yml``) it answers: the dialogue sends the topic of the
+conversation, so a citizen who asked about a driving licence reaches the
+Straßenverkehrsamt without booking. Office first, then topic, then
+``default_office``. Topic ids are checked against the catalogue when the file
+is loaded (start-up), so a typo stops the service with one line naming it.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -27,6 +33,7 @@ import holidays
 import yaml
 
 DEFAULT_PATH = Path(__file__).with_name("handoff_hours.yml")
+DEFAULT_CATALOGUE = Path(__file__).resolve().parents[1] / "nlu_data" / "catalogue.yml"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LOOKAHEAD_DAYS = 60
 _SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -117,32 +124,51 @@ class HandoffHours:
     offices: dict[str, OfficeHours]
     default: str
     serves: dict[str, str] = field(default_factory=dict)  # appointment office id -> desk id
+    topics: dict[str, str] = field(default_factory=dict)  # catalogue topic id -> desk id
 
     def office(self, office_id: str | None = None) -> OfficeHours:
         return self.offices[office_id or self.default]
 
-    def desk_for(self, office_id: str | None) -> OfficeHours:
-        """The desk named, or the one serving that appointment office; else the default desk."""
+    def desk_for(self, office_id: str | None, topic: str | None = None) -> OfficeHours:
+        """The desk named or serving that appointment office; else the desk of the topic; else the
+        default desk. The office wins: it is what the citizen is booking, the topic only what was
+        talked about last."""
         if office_id in self.offices:
             return self.offices[office_id]
-        return self.offices[self.serves.get(office_id or "", self.default)]
+        if office_id in self.serves:
+            return self.offices[self.serves[office_id]]
+        return self.offices[self.topics.get(topic or "", self.default)]
 
 
-def _serves(data: dict, offices: dict[str, OfficeHours], name: str) -> dict[str, str]:
-    """Appointment office -> desk from each desk's ``serves``; each office at one desk at most."""
-    served: dict[str, str] = {}
+def _assigned(data: dict, key: str, what: str, taken: Collection[str], name: str) -> dict[str, str]:
+    """Id -> desk from each desk's list ``key``; each id at one desk at most, none a desk id."""
+    assigned: dict[str, str] = {}
     for desk_id, raw in data["offices"].items():
-        listed = raw.get("serves") or []
+        listed = raw.get(key) or []
         if not isinstance(listed, list) or not all(_OFFICE_ID.match(str(item)) for item in listed):
-            raise HoursError(f"offices.{desk_id}.serves: a list of office ids (offices.yml)")
+            raise HoursError(f"offices.{desk_id}.{key}: a list of {what}")
         for item in map(str, listed):
-            if item in served or item in offices:
-                raise HoursError(f"{name}: {item!r} is a desk or served by two desks")
-            served[item] = str(desk_id)
-    return served
+            if item in assigned or item in taken:
+                raise HoursError(f"{name}: {item!r} is a desk or in the {key} of two desks")
+            assigned[item] = str(desk_id)
+    return assigned
 
 
-def load(path: Path = DEFAULT_PATH) -> HandoffHours:
+def catalogue_ids(path: Path = DEFAULT_CATALOGUE) -> frozenset[str]:
+    """The public topic ids of the content catalogue."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return frozenset(str(topic["id"]) for topic in data.get("topics") or [])
+
+
+def _check_topics(topics: dict[str, str], known: Collection[str], name: str) -> None:
+    for topic, desk in topics.items():
+        if topic not in known:
+            raise HoursError(f"{name}: offices.{desk}.topics: {topic!r} is not a topic id of the catalogue "
+                             "(nlu_data/catalogue.yml)")
+
+
+def load(path: Path = DEFAULT_PATH, catalogue: Path = DEFAULT_CATALOGUE) -> HandoffHours:
+    """The desks; ``topics`` are checked against the topic ids of ``catalogue``."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("offices"), dict) or not data["offices"]:
         raise HoursError(f"{path.name}: needs a mapping 'offices'")
@@ -151,4 +177,7 @@ def load(path: Path = DEFAULT_PATH) -> HandoffHours:
     default = str(data.get("default_office") or next(iter(offices)))
     if default not in offices:
         raise HoursError(f"{path.name}: default_office {default!r} is not among the offices")
-    return HandoffHours(offices, default, _serves(data, offices, path.name))
+    serves = _assigned(data, "serves", "office ids (offices.yml)", offices, path.name)
+    topics = _assigned(data, "topics", "topic ids (nlu_data/catalogue.yml)", (), path.name)
+    _check_topics(topics, catalogue_ids(catalogue), path.name)
+    return HandoffHours(offices, default, serves, topics)

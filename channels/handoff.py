@@ -2,7 +2,7 @@
 
 Layout (``keys.py``; backoffice/CONTRACT.md): hash ``handoff:<conversation>``
 (``state`` waiting|held, ``staff``, ``since``, ``channel``, ``language``,
-``topic``, ``reason``, ``acked``, ``callback_offered``), sorted sets
+``topic``, ``desk``, ``reason``, ``acked``, ``callback_offered``), sorted sets
 ``handoff:queue`` (waiting, by since) and ``handoff:held`` (by taken-at),
 and the transcript stream ``handoff:log:<conversation>``.
 
@@ -122,12 +122,14 @@ class Handoff:
     reason: str
     staff: str | None
     callback_offered: bool
+    desk: str | None = None  # the handoff desk (backoffice/handoff_hours.yml) whose hours applied
 
     @classmethod
     def from_hash(cls, conversation: str, data: dict[str, str]) -> Handoff:
         return cls(conversation, State(data["state"]), datetime.fromisoformat(data["since"]),
                    data.get("channel", ""), data.get("language") or "de", data.get("topic") or None,
-                   data.get("reason", ""), data.get("staff") or None, data.get("callback_offered") == "1")
+                   data.get("reason", ""), data.get("staff") or None, data.get("callback_offered") == "1",
+                   data.get("desk") or None)
 
 
 @dataclass(frozen=True)
@@ -169,11 +171,12 @@ class Handoffs:
         self._log = redis.register_script(LOG)
 
     async def request(self, conversation: str, channel: str, language: str, topic: str | None,
-                      reason: str, now: datetime | None = None) -> int:
-        """Queue the conversation for staff (no-op if it already waits). Position from 1; 0 = held."""
+                      reason: str, now: datetime | None = None, desk: str | None = None) -> int:
+        """Queue the conversation for staff (no-op if it already waits). Position from 1; 0 = held.
+        ``topic`` (catalogue id) and ``desk`` tell staff what it is about before they take it."""
         at = _now(now)
         fields = {"since": at.isoformat(), "channel": channel, "language": language, "topic": topic or "",
-                  "reason": reason}
+                  "desk": desk or "", "reason": reason}
         flat = [part for pair in fields.items() for part in pair]
         return int(await self._request(keys=[self._keys.handoff(conversation), self._keys.handoff_queue],
                                        args=[conversation, _ms(at), self._ttl_s, *flat]))

@@ -33,7 +33,7 @@ from backoffice.content.examples import TopicFiles
 from backoffice.content.model_check import ModelCheck
 from backoffice.content.store import ContentStore
 from backoffice.db import Database
-from backoffice.office_hours import OfficeHours
+from backoffice.office_hours import HandoffHours
 from backoffice.publish.pipeline import Publisher
 from backoffice.settings import Settings
 from backoffice.unanswered import views as unanswered_views
@@ -48,10 +48,10 @@ async def _stylesheet(request: web.Request) -> web.Response:
 
 
 def add_console(app: web.Application, config: ConsoleConfig, redis: aioredis.Redis, database: Database,
-                cases: CaseService, hours: OfficeHours, clock: Clock = utc_now,
+                cases: CaseService, desks: HandoffHours, clock: Clock = utc_now,
                 publisher: Publisher | None = None) -> Console:
     """``publisher``: the train-and-publish pages (``/console/models``) with it."""
-    console = Console(config, database, cases, redis, hours, clock)
+    console = Console(config, database, cases, redis, desks, clock)
     extra: list[web.RouteDef] = []
     if publisher is not None:
         runs = model_views.Runs()
@@ -96,11 +96,10 @@ def setup(app: web.Application, settings: Any, redis: aioredis.Redis, database: 
     """Console and ``POST /api/v1/handoff`` with the configured office hours (per desk); topic pages
     with ``content``."""
     config = ConsoleConfig.from_settings(settings)
-    desks = office_hours.load()
-    hours = desks.office()
+    desks = office_hours.load(catalogue=config.content_dir / "catalogue.yml")
     add_handoff_routes(app, config, redis, desks, clock)
     publisher = Publisher(settings, redis) if isinstance(settings, Settings) else None
-    console = add_console(app, config, redis, database, cases, hours, clock, publisher)
+    console = add_console(app, config, redis, database, cases, desks, clock, publisher)
     if content is not None:
         add_topic_routes(app, console, content, settings)
     return console

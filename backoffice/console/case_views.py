@@ -47,7 +47,7 @@ def routes(console: Console) -> list[web.RouteDef]:
         staff = {item.staff for item in held if item.staff}
         names = await console.db(lambda s: queries.display_names(s, staff))
         auto = request.query.get("auto") != "0"
-        body = pages.overview(cases, waiting, held, names, console.clock(), auto)
+        body = pages.overview(cases, waiting, held, names, console.clock(), console.handoff_labels(), auto)
         tab = pages.overview_title(len(waiting), sum(row.untouched for row in cases))
         refresh = (pages.OVERVIEW_REFRESH_S, "/console/") if auto else None
         return html(pages.page("Übersicht", body, user, session.csrf, notice=notice(request), tab_title=tab,

@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases import CaseService
 from backoffice.console import pages, queries
+from backoffice.console.handoff_labels import HandoffLabels, handoff_labels
 from backoffice.console.security import ConsoleSession, LoginThrottle, Sessions, same
 from backoffice.db import Database
 from backoffice.models import User
-from backoffice.office_hours import OfficeHours
+from backoffice.office_hours import HandoffHours
 from channels.handoff import Handoffs
 from channels.keys import Keys
 
@@ -164,17 +165,21 @@ class Console:
     """Everything a console handler needs; cases are read and changed through the case service."""
 
     def __init__(self, config: ConsoleConfig, database: Database, cases: CaseService, redis: aioredis.Redis,
-                 hours: OfficeHours, clock: Clock = utc_now) -> None:
+                 desks: HandoffHours, clock: Clock = utc_now) -> None:
         self.config = config
         self.database = database
         self.cases = cases
         self.redis = redis
-        self.hours = hours
+        self.desks = desks  # the handoff desks, to name the one a conversation waits for
         self.clock = clock
         self.handoffs = Handoffs(redis, Keys(config.redis_prefix), config.handoff_ttl_s)
         self.sessions = Sessions(redis, config.redis_prefix, config.session_ttl_s)
         self.throttle = LoginThrottle(redis, config.redis_prefix, config.login_limit, config.login_window_s)
         self.notify = NotifyClient(config.notify_url, config.case_service_token)
+
+    def handoff_labels(self) -> HandoffLabels:
+        """Topic titles and desk names for the live conversations (catalogue read per page)."""
+        return handoff_labels(self.config.content_dir, self.desks)
 
     async def db(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction in a thread (the engine is synchronous)."""

@@ -44,7 +44,8 @@ def routes(console: Console) -> list[web.RouteDef]:
         if item and item.staff:
             staff.add(item.staff)
         names = await console.db(lambda s: queries.display_names(s, staff))
-        body = pages.conversation(item, lines, names, user.username, csrf, secrets.token_urlsafe(16))
+        body = pages.conversation(item, lines, names, user.username, csrf, secrets.token_urlsafe(16),
+                                  console.handoff_labels())
         return html(pages.page(f"Gespräch {conversation[:8]}", body, user, csrf, error=error, notice=notice),
                     status)
 

@@ -7,8 +7,10 @@ them the answer names the next opening, and the bot offers a call-back or
 the contact form instead. An optional ``office`` picks the desk whose hours
 apply (a desk id, or an appointment office a desk serves; otherwise the
 default desk), so a citizen in the vehicle registration's booking hears
-that desk's hours; the reply names the desk. The clock is a parameter, so
-tests fix it.
+that desk's hours; without such an office the ``topic`` (a catalogue id the
+dialogue derived, never the citizen's text) picks the desk that lists it.
+The reply names the desk, and the queued handoff records it for the
+console. The clock is a parameter, so tests fix it.
 """
 
 from __future__ import annotations
@@ -88,16 +90,16 @@ def handoff_routes(handoffs: Handoffs, desks: HandoffHours, token: str | None, c
         now = clock()
         conversation = body["conversation_id"]
         await counters.handoff(body["channel"], conversation, local_day(now))  # asked for a person
-        hours = desks.desk_for(body.get("office"))
+        hours = desks.desk_for(body.get("office"), body.get("topic"))
         if not hours.is_open(now):
             upcoming = hours.next_open(now)
             log.info("handoff outside office hours conv=%s desk=%s", conversation, hours.id)
             return web.json_response({"status": "closed", "office": hours.id,
                                       "next_open": upcoming.isoformat() if upcoming else None})
         position = await handoffs.request(conversation, body["channel"], body.get("language", "de"),
-                                          body.get("topic"), body["reason"], now)
-        log.info("handoff queued conv=%s position=%d reason=%s desk=%s", conversation, position,
-                 body["reason"], hours.id)
+                                          body.get("topic"), body["reason"], now, desk=hours.id)
+        log.info("handoff queued conv=%s position=%d reason=%s desk=%s topic=%s", conversation, position,
+                 body["reason"], hours.id, body.get("topic"))
         return web.json_response({"status": "queued", "office": hours.id, "position": position})
 
     return [web.post(ROUTE, post_handoff)]

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from backoffice.cases import STATUSES, CaseSummary
 from backoffice.console.citizen_texts import KIND_LABELS, STAFF_STATUS_LABELS
+from backoffice.console.handoff_labels import HandoffLabels
 from backoffice.models import Appointment, Attachment, Case, User
 from backoffice.timeutil import aware
 from channels.handoff import Handoff, Line, State
@@ -116,14 +117,15 @@ def login(login_csrf: str, username: str = "", next_url: str = "/console/") -> s
 </form>"""
 
 
-def _conversation_rows(items: Iterable[Handoff], names: Mapping[str, str], now: datetime) -> str:
+def _conversation_rows(items: Iterable[Handoff], names: Mapping[str, str], now: datetime,
+                       labels: HandoffLabels) -> str:
     rows = []
     for item in items:
         minutes = int((now - item.since).total_seconds() // 60)
         holder = e(names.get(item.staff or "", item.staff or "")) if item.state is State.HELD else "–"
         rows.append(f'<tr><td><a href="/console/conversations/{e(item.conversation)}">Gespräch '
-                    f'{e(item.conversation[:8])}</a></td><td>{e(item.channel)}</td><td>{e(item.topic or "–")}'
-                    f"</td><td>{minutes} min</td><td>{holder}</td></tr>")
+                    f'{e(item.conversation[:8])}</a></td><td>{e(item.channel)}</td><td>{e(labels.topic(item))}'
+                    f"</td><td>{e(labels.desk(item))}</td><td>{minutes} min</td><td>{holder}</td></tr>")
     return "".join(rows)
 
 
@@ -133,12 +135,13 @@ def overview_title(waiting: int, new: int) -> str:
 
 
 def overview(cases: Sequence[CaseSummary], waiting: Sequence[Handoff], held: Sequence[Handoff],
-             names: Mapping[str, str], now: datetime, auto_refresh: bool = True) -> str:
+             names: Mapping[str, str], now: datetime, labels: HandoffLabels,
+             auto_refresh: bool = True) -> str:
     """``auto_refresh``: whether the page reloads itself (staff can stop it: WCAG 2.2.1)."""
     head = ('<tr><th scope="col">Gespräch</th><th scope="col">Kanal</th><th scope="col">Thema</th>'
-            '<th scope="col">Seit</th><th scope="col">Bei</th></tr>')
+            '<th scope="col">Schalter</th><th scope="col">Seit</th><th scope="col">Bei</th></tr>')
     conversations = (f'<table><caption>Wartende und übernommene Gespräche</caption>{head}'
-                     f"{_conversation_rows([*waiting, *held], names, now)}</table>"
+                     f"{_conversation_rows([*waiting, *held], names, now, labels)}</table>"
                      if waiting or held else "<p>Niemand wartet gerade auf ein Gespräch.</p>")
     case_rows = "".join(
         f'<tr{" class=overdue" if row.overdue else ""}><td><a href="/console/cases/{e(row.reference)}">'
@@ -234,7 +237,7 @@ def case_detail(case: Case, csrf: str, office_names: Mapping[str, str] | None = 
 
 
 def conversation(item: Handoff | None, lines: Sequence[Line], names: Mapping[str, str], me: str,
-                 csrf: str, reply_key: str) -> str:
+                 csrf: str, reply_key: str, labels: HandoffLabels) -> str:
     transcript = "".join(
         f'<li><span class="who">{e(_speaker(line, names))}</span> <time datetime="{e(line.at.isoformat())}">'
         f"{when(line.at)}</time><br>{e(line.text)}</li>" for line in lines)
@@ -255,9 +258,9 @@ def conversation(item: Handoff | None, lines: Sequence[Line], names: Mapping[str
         actions = f"<p>Übernommen von {e(names.get(item.staff or '', item.staff))}.</p>"
     state = ("wartet seit " + when(item.since)) if item and item.state is State.WAITING else (
         "übernommen" if item else "beendet")
-    topic = f", Thema {e(item.topic)}" if item and item.topic else ""
     channel = f"Kanal {e(item.channel)}, " if item else ""
-    return (f"<p>{channel}Status: {e(state)}{topic}</p>"
+    about = (f"<p>Thema: {e(labels.topic(item))} · Schalter: {e(labels.desk(item))}</p>" if item else "")
+    return (f"<p>{channel}Status: {e(state)}</p>{about}"
             f'<h2>Verlauf</h2><ol class="transcript" aria-live="polite">{transcript}</ol>{actions}'
             f'<p><a href="{base}">Verlauf aktualisieren</a></p>')
 

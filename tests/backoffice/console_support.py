@@ -142,7 +142,7 @@ async def start_console(rdb, prefix, engine, clock) -> AsyncIterator[Callable[..
         cases = CaseService(data, service_settings, rdb, notifier, clock)
         desks = load_hours()
         add_handoff_routes(app, settings, rdb, desks, clock)
-        console = add_console(app, settings, rdb, data, cases, desks.office(), clock)
+        console = add_console(app, settings, rdb, data, cases, desks, clock)
         if extend is not None:
             extend(app, console)
         runner = web.AppRunner(app)

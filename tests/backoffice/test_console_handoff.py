@@ -60,6 +60,33 @@ async def test_each_office_has_its_own_handoff_hours(start_console, http, clock,
         200, {"status": "queued", "office": "strassenverkehrsamt", "position": 3})
 
 
+async def test_the_topic_picks_the_desk_and_staff_see_title_and_desk(
+        start_console, browsers, engine, http, clock, rdb, prefix) -> None:
+    """Without an appointment office the topic decides: a driving licence question goes to the
+    Straßenverkehrsamt (handoff_hours.yml ``topics``); the console names topic and desk in German."""
+    add_user(engine, "anna", name="Anna Schmidt")
+    server = await start_console()  # Monday 10:30 in Berlin: both desks open
+    assert await _ask_for_staff(http, server.url, "t1", topic="fuehrerschein_verlust") == (
+        200, {"status": "queued", "office": "strassenverkehrsamt", "position": 1})
+    assert await _ask_for_staff(http, server.url, "t2", topic="kfz_zulassung", office="buergerservice") == (
+        200, {"status": "queued", "office": "buergerservice", "position": 2})  # the office comes first
+    assert await rdb.hmget(f"{prefix}:handoff:t1", ["topic", "desk"]) == [
+        "fuehrerschein_verlust", "strassenverkehrsamt"]
+    anna = browsers(server.url)
+    await anna.login("anna")
+    _, overview = await anna.get("/console/")
+    row = re.search(r'<tr><td><a href="/console/conversations/t1">.*?</tr>', overview)
+    assert row and "Führerschein verloren oder gestohlen (Ersatzführerschein)" in row[0]
+    assert "Straßenverkehrsamt (Zulassung und Führerscheine)" in row[0] and ">Schalter<" in overview
+    _, page = await anna.get("/console/conversations/t2")
+    assert "Thema: Fahrzeug zulassen · Schalter: Bürgerservice des Märkischen Kreises" in page
+
+    clock.now = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 15:00: only the Bürgerservice is open
+    assert await _ask_for_staff(http, server.url, "t3", topic="wunschkennzeichen") == (
+        200, {"status": "closed", "office": "strassenverkehrsamt", "next_open": "2026-12-08T07:30:00+01:00"})
+    assert (await _ask_for_staff(http, server.url, "t4"))[1]["office"] == "buergerservice"  # wohngeld
+
+
 async def test_handoff_api_in_and_outside_office_hours(start_console, http, clock, rdb, prefix) -> None:
     server = await start_console()
     queued = {"status": "queued", "office": "buergerservice"}

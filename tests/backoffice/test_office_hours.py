@@ -81,10 +81,39 @@ def test_the_shipped_file_says_it_is_an_example() -> None:
     ("offices: {a: {hours: {mon: ['08:00-16:00']}, closed: ['24.12.']}}", "a list of MM-DD"),
     ("default_office: b\noffices: {a: {hours: {mon: ['08:00-16:00']}}}", "is not among the offices"),
     ("offices: {a: {hours: {}, serves: 'zulassung'}}", "a list of office ids"),
-    ("offices: {a: {hours: {}, serves: [x]}, b: {hours: {}, serves: [x]}}", "served by two desks"),
+    ("offices: {a: {hours: {}, serves: [x]}, b: {hours: {}, serves: [x]}}", "in the serves of two desks"),
+    ("offices: {a: {hours: {}, topics: wohngeld}}", "a list of topic ids"),
+    ("offices: {a: {hours: {}, topics: [wohngeld]}, b: {hours: {}, topics: [wohngeld]}}",
+     "in the topics of two desks"),
+    ("offices: {a: {hours: {}, topics: [fuehrerschein]}}",
+     "^hours.yml: offices.a.topics: 'fuehrerschein' is not a topic id of the catalogue"),
 ])
 def test_malformed_files_are_named(tmp_path: Path, content: str, problem: str) -> None:
     path = tmp_path / "hours.yml"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(office_hours.HoursError, match=problem):
         office_hours.load(path)
+
+
+def test_desk_by_office_first_then_topic_then_default() -> None:
+    desks = office_hours.load()
+    assert desks.desk_for(None, "fuehrerschein_verlust").id == "strassenverkehrsamt"
+    assert desks.desk_for("buergerservice", "kfz_zulassung").id == "buergerservice"  # the office wins
+    assert desks.desk_for("zulassung_iserlohn", "wohngeld").id == "strassenverkehrsamt"
+    assert desks.desk_for("buergerbuero_kreishaus", "wunschkennzeichen").id == "strassenverkehrsamt"
+    assert desks.desk_for(None, "wohngeld").id == desks.desk_for(None, None).id == "buergerservice"
+
+
+def test_the_shipped_topics_are_the_vehicle_and_licence_topics_of_the_catalogue() -> None:
+    topics = office_hours.load().topics
+    assert set(topics.values()) == {"strassenverkehrsamt"}
+    catalogue = office_hours.catalogue_ids()
+    assert set(topics) == {t for t in catalogue if t.startswith(("kfz_", "fuehrerschein_"))} | {
+        "wunschkennzeichen"}
+
+
+def test_topics_are_checked_against_the_given_catalogue(tmp_path: Path) -> None:
+    catalogue = tmp_path / "catalogue.yml"
+    catalogue.write_text("topics: [{id: wohngeld, title: Wohngeld}]", encoding="utf-8")
+    with pytest.raises(office_hours.HoursError, match="'kfz_zulassung' is not a topic id"):
+        office_hours.load(catalogue=catalogue)

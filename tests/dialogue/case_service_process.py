@@ -31,6 +31,7 @@ from rasa_env import GATEWAY_PYTHON  # noqa: E402
 class CaseService:
     url: str
     token: str
+    prefix: str = ""  # GATEWAY_REDIS_PREFIX: the handoff state it writes lives under it
 
     @property
     def environ(self) -> dict[str, str]:
@@ -52,9 +53,9 @@ class CaseService:
 def start(stack: st.Stack, tmp: Path, redis_url: str) -> CaseService:
     """Starts the service on a free loopback port and waits until it answers."""
     tmp.mkdir(parents=True, exist_ok=True)
-    port, token = st.free_port(), secrets.token_urlsafe(16)
+    port, token, prefix = st.free_port(), secrets.token_urlsafe(16), f"test{secrets.token_hex(4)}"
     env = {**os.environ, "CASE_SERVICE_TOKEN": token, "REDIS_URL": redis_url,
-           "GATEWAY_REDIS_PREFIX": f"test{secrets.token_hex(4)}",  # own rate limits per start
+           "GATEWAY_REDIS_PREFIX": prefix,  # own rate limits per start
            "DATABASE_URL": f"sqlite:///{tmp / 'cases.db'}", "PYTHONPATH": str(ROOT)}
     log = open(tmp / "case_service.log", "ab")  # noqa: SIM115 - handed to the child
     process = subprocess.Popen(
@@ -66,7 +67,7 @@ def start(stack: st.Stack, tmp: Path, redis_url: str) -> CaseService:
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"case service did not start; see {tmp / 'case_service.log'}")
         time.sleep(0.2)
-    return CaseService(f"http://{st.LOOPBACK}:{port}", token)
+    return CaseService(f"http://{st.LOOPBACK}:{port}", token, prefix)
 
 
 def _listening(port: int) -> bool:

@@ -207,6 +207,32 @@ async def test_handoff_during_a_booking_uses_the_hours_of_the_office_s_desk(serv
         assert f"wieder ab {next_open_text(probe['next_open'], 'de')} für Sie da" in said
 
 
+async def test_handoff_after_a_driving_licence_answer_reaches_the_strassenverkehrsamt(
+        service: CaseService) -> None:
+    """The action sends the topic of the last answer; the desk listing it answers, and a queued
+    handoff records topic and desk for the console."""
+    status, probe = service.call("POST", "/api/v1/handoff", {
+        "conversation_id": f"conv-probe-l-{RUN}", "channel": "test", "language": "de",
+        "topic": "fuehrerschein_verlust", "reason": "asked"})
+    assert status == 200 and probe["office"] == "strassenverkehrsamt"
+    turn = tracker("Ich möchte mit einem Menschen sprechen", "mensch_sprechen", sender=f"conv-l-{RUN}")
+    answer = "utter_faq/fuehrerschein_verlust"
+    turn.events = [{"event": "user", "text": "Führerschein verloren"},
+                   {"event": "bot", "text": "…", "metadata": {"utter_action": answer}},
+                   {"event": "bot", "data": {"custom": {"feedback": {"topic": "fuehrerschein_verlust"}}}},
+                   *turn.events]
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, turn, domain())
+    state = redis.Redis.from_url(REDIS_URL, decode_responses=True).hgetall(
+        f"{service.prefix}:handoff:conv-l-{RUN}")
+    if probe["status"] == "queued":
+        assert texts(dispatcher).startswith("Ich verbinde Sie mit einer Mitarbeiterin")
+        assert (state["topic"], state["desk"]) == ("fuehrerschein_verlust", "strassenverkehrsamt")
+    else:
+        assert f"wieder ab {next_open_text(probe['next_open'], 'de')} für Sie da" in texts(dispatcher)
+        assert state == {}
+
+
 async def test_handoff_without_the_service_gives_the_phone_number(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASE_SERVICE_URL", f"http://127.0.0.1:{cs.st.free_port()}")

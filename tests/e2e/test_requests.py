@@ -16,7 +16,9 @@ import urllib.request
 from typing import Any
 
 import pytest
+import redis
 
+from actions.handoff import next_open_text
 from backoffice.reference import make
 from tests.e2e.answers import answer
 
@@ -343,6 +345,29 @@ def test_talk_to_a_person_is_queued_or_told_when_staff_are_back(talk, case_servi
         assert "Gerade ist leider niemand im Chat erreichbar" in reply
         assert re.search(r"ab (heute|[A-Z]\w+, \d+\.\d+\.), \d+:\d\d Uhr", reply)
         assert {"title": "Rückruf anfordern", "payload": "/rueckruf"} in buttons(messages)
+
+
+def test_a_person_after_a_driving_licence_answer_is_the_strassenverkehrsamt(talk, case_service, core) -> None:
+    """The topic of the last answer goes with the handoff: the desk listing it answers (its hours), and
+    a queued handoff records topic and desk for the console; the citizen's text is not sent."""
+    citizen = talk("webchat")
+    assert answer("fuehrerschein_verlust", channel="webchat") in citizen.texts(
+        "Ich habe meinen Führerschein verloren, was muss ich tun?")
+    status, probe = post(case_service, "/api/v1/handoff", {
+        "conversation_id": f"{citizen.sender}-probe", "channel": "test", "language": "de",
+        "topic": "fuehrerschein_verlust", "reason": "asked"})
+    assert status == 200 and probe["office"] == "strassenverkehrsamt"
+    reply = citizen.texts("Ich möchte mit einem Menschen sprechen")
+    state = redis.Redis.from_url(core.redis_url, decode_responses=True).hgetall(
+        f"{core.prefix}:handoff:{citizen.sender}")
+    if probe["status"] == "queued":
+        assert "Ich verbinde Sie" in reply
+        assert (state["topic"], state["desk"], state["reason"]) == (
+            "fuehrerschein_verlust", "strassenverkehrsamt", "asked")
+        assert "Führerschein" not in str(state)
+    else:
+        assert f"wieder ab {next_open_text(probe['next_open'], 'de')} für Sie da" in reply
+        assert state == {}
 
 
 def test_two_fallbacks_in_a_row_offer_a_person(talk, case_service) -> None:

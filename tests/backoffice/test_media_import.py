@@ -7,8 +7,6 @@ SQLite, and PostgreSQL when it is reachable (skipped with the reason otherwise).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 from sqlalchemy import Engine, select
@@ -26,14 +24,6 @@ from tests.channels.fake_telegram import TOKEN as BOT_TOKEN
 pytestmark = pytest.mark.usefixtures("staff_side_database")
 FILE_ID = "AgACAgIAAxkBAAIBphoto"
 NOT_NOW = "Foto aus Telegram konnte gerade nicht geladen werden; bitte später erneut öffnen."
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    fake = FakeBotApi(BOT_TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -28,6 +28,8 @@ from aiohttp import web
 
 from channels.app import create_app, create_internal_app
 from channels.settings import Settings
+from tests.channels.fake_telegram import TOKEN as BOT_TOKEN
+from tests.channels.fake_telegram import FakeBotApi
 from tests.channels.fakes import FakeCore, Sink
 from tests.channels.rasa_pair import rasa_pair  # noqa: F401 - two Rasa servers (publish tests)
 from tests.channels.real_core import (
@@ -65,6 +67,15 @@ async def rdb(prefix: str) -> AsyncIterator[aioredis.Redis]:
 @pytest.fixture
 async def core() -> AsyncIterator[FakeCore]:
     fake = FakeCore(CORE_TOKEN)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """The fake Telegram Bot API for the tests' bot token."""
+    fake = FakeBotApi(BOT_TOKEN)
     await fake.start()
     yield fake
     await fake.stop()

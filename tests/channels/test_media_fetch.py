@@ -3,7 +3,6 @@ channel's own credentials, against the fakes of the Telegram Bot API and of Twil
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -20,14 +19,6 @@ twilio_api = fake_twilio.twilio_api  # fixture
 CASE_TOKEN = "case-service-token-for-media-tests"
 LIMIT = 4096  # WEBCHAT_UPLOAD_MAX_BYTES of these gateways
 FILE_ID = "AgACAgIAAxkBAAIBphoto"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    fake = FakeBotApi(TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

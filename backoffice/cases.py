@@ -3,7 +3,7 @@
 Used by the HTTP layer (``api.py``, ``open311.py``) and by the console. Every
 database step is a synchronous function on a ``Session`` run through
 ``Database.run`` (a thread); what talks to the network (gateway notify,
-e-mail) happens after the transaction has committed.
+e-mail, importing channel photos) happens after the transaction has committed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from backoffice import pins, reference, routing, staff_mail, texts
+from backoffice import media_import, pins, reference, routing, staff_mail, texts
 from backoffice.db import Database
 from backoffice.inputs import NewCase
 from backoffice.models import Attachment, Case, CaseEvent, ReferenceCounter
@@ -184,7 +184,8 @@ class CaseService:
         self._lookups = FixedWindow(redis, prefix, "lookup", settings.status_lookups_per_minute, 60)
         self._wrong_pins = FixedWindow(redis, prefix, "pin", settings.wrong_pins_per_hour, 3600)
         self.pin_secret = settings.token or "no-token-configured"
-        self._background: set[asyncio.Task[None]] = set()
+        self.media = media_import.MediaImporter(db, settings.gateway_notify_url, settings.token)
+        self._background: set[asyncio.Task[Any]] = set()
 
     def clock(self) -> datetime:
         """Now, in UTC (what the database stores)."""
@@ -212,6 +213,8 @@ class CaseService:
         log.info("case created ref=%s kind=%s routed=%s:%s", case.reference, case.kind, routed.kind,
                  routed.id)
         self._in_background(self._mail_staff(case.reference, case.kind, routed, dict(case.data)))
+        if any(not item.startswith("att_") for item in new.media):  # a channel's photos: fetch them now
+            self._in_background(self.media.import_case(case.id))
         return Created(case.reference, pin, case.status, routed, replayed=False)
 
     def _replayed(self, case: Case, pin: str) -> Created:
@@ -253,6 +256,14 @@ class CaseService:
                 selectinload(Case.events), selectinload(Case.attachments),
                 selectinload(Case.appointment))).one_or_none()
         return await self.db.run(load)
+
+    async def with_media(self, case: Case) -> Case:
+        """The case after one more try to import its channel photos still pending (a staff member
+        is looking; the background import at creation may have found the gateway down)."""
+        if not any(media_import.is_pending(item) for item in case.attachments):
+            return case
+        await self.media.import_case(case.id, media_import.ON_DEMAND_TIMEOUT_S)
+        return await self.get(case.reference) or case
 
     async def change_status(self, ref: str, status: str, note: str | None, actor: str,
                             notify_citizen: bool = True) -> StatusChange:
@@ -355,6 +366,6 @@ class CaseService:
             log.warning("staff e-mail for ref=%s failed: %s", ref, type(exc).__name__)
 
     async def drain(self) -> None:
-        """Wait for background work (e-mails); used at shutdown and by tests."""
+        """Wait for background work (e-mails, photo imports); used at shutdown and by tests."""
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)

@@ -116,7 +116,9 @@ class Appointment(Base):
 
 
 class Attachment(Base):
-    """An uploaded photo (bytes kept here) or a channel's reference to one (Telegram file id)."""
+    """A photo of a case. Web chat uploads have their bytes from the start; a channel's photo
+    (``external_ref``: Telegram file id, Twilio media URL) gets them when the case service imports
+    it through the gateway (``media_import.py``) and keeps its reference."""
 
     __tablename__ = "attachments"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "att_<hex>"
@@ -125,6 +127,9 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
     external_ref: Mapped[str | None] = mapped_column(String(300))  # e.g. "telegram:<file_id>"
+    # why a channel's photo cannot be imported, for good (gone, refused, not_image, too_large);
+    # NULL while an import is still to be tried (data NULL) and once it succeeded
+    import_error: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
     case: Mapped[Case | None] = relationship(back_populates="attachments")

@@ -5,7 +5,8 @@
   its own ``cleanup_ctx``: the Redis client, the HTTP client session (and
   the dialogue client on it), the adapters, and the workers/senders.
 * :func:`create_internal_app` - the internal app (INTERNAL_PORT, loopback):
-  ``/healthz``, ``/readyz``, ``/metrics``; the staff side mounts here later.
+  ``/healthz``, ``/readyz``, ``/metrics``, the routes of the case service
+  (notify, channel media: bearer CASE_SERVICE_TOKEN); the staff side mounts here.
   It reads the public app's resources, so it runs beside it.
 
 Every error leaves a public route as one line of JSON, ``{"error": ...}``,
@@ -29,7 +30,7 @@ from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
-from channels import handoff_watch, notify, redis_client, retention, security
+from channels import handoff_watch, media_fetch, notify, redis_client, retention, security
 from channels.adapter import AdapterDeps, ChannelAdapter, WebhookRequest
 from channels.adapters import enabled_adapters
 from channels.dialogue import DialogueClient, Offers
@@ -276,6 +277,7 @@ def create_internal_app(settings: Settings, public: web.Application) -> web.Appl
     app.router.add_get("/metrics", metrics)
     notifier = notify.Notifier(settings, public[REDIS], public[SCRIPTS], public[KEYS], public[ADAPTERS])
     app.router.add_routes(notify.routes(notifier, settings))
+    app.router.add_routes(media_fetch.routes(public[ADAPTERS], settings))
     if settings.case_service_token:  # the staff side (backoffice/): case API, console, Open311
         from backoffice.app import setup as setup_staff_side
 

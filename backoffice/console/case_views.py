@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from backoffice import calendar
+from backoffice import calendar, media_import
 from backoffice.cases import STATUSES, CaseError
 from backoffice.console import pages, queries
 from backoffice.console.context import Console, Stop, html, redirect
@@ -63,21 +63,24 @@ def routes(console: Console) -> list[web.RouteDef]:
 
     async def case_page(request: web.Request) -> web.StreamResponse:
         user, session = await console.require(request)
-        case = await load_case(request, user)
+        case = await console.cases.with_media(await load_case(request, user))
         return html(pages.page(f"Anliegen {case.reference}", detail(case, session.csrf), user,
                                session.csrf, notice=notice(request)))
 
     async def case_media(request: web.Request) -> web.StreamResponse:
         """A stored photo of the case, only for staff who may see the case (same 404 otherwise).
 
-        Served inline with the type sniffed at upload and ``nosniff``, so the
-        browser never reinterprets citizen bytes as a page or script.
+        Served inline with the type sniffed at upload or import and ``nosniff``, so
+        the browser never reinterprets citizen bytes as a page or script. A channel's
+        photo not imported yet is fetched now; 503 while that still fails.
         """
         user, _ = await console.require(request)
-        case = await load_case(request, user)
-        found = next((item for item in case.attachments
-                      if item.id == request.match_info["id"] and item.data is not None), None)
-        if found is None:
+        case = await console.cases.with_media(await load_case(request, user))
+        found = next((item for item in case.attachments if item.id == request.match_info["id"]), None)
+        if found is not None and media_import.is_pending(found):  # the gateway is still unreachable
+            later = f"<p>{pages.e(pages.not_loaded(case, found))}</p>"
+            raise Stop(html(pages.page("Foto nicht geladen", later, user), 503))
+        if found is None or found.data is None:
             missing = "<p>Dieses Foto gibt es zu diesem Anliegen nicht.</p>"
             raise Stop(html(pages.page("Nicht gefunden", missing, user), 404))
         return web.Response(body=found.data, content_type=found.content_type,

@@ -170,21 +170,42 @@ def overview(cases: Sequence[CaseSummary], waiting: Sequence[Handoff], held: Seq
 
 
 def _attachments(case: Case) -> str:
-    """Stored photos as linked thumbnails; a channel's reference (not stored here) as text."""
+    """Stored photos as linked thumbnails; a channel's photo not (yet) imported as a sentence why."""
     items = []
     for number, item in enumerate(sorted(case.attachments, key=lambda a: (aware(a.created_at), a.id)), 1):
-        items.append(_attachment(case.reference, number, item))
+        items.append(_attachment(case, number, item))
     if not items:
         return ""
     return f'<h2>Fotos</h2><ul class="media">{"".join(items)}</ul>'
 
 
-def _attachment(reference: str, number: int, item: Attachment) -> str:
+# why a channel's photo is not shown (media_import.FINAL); "refused": not a channel's reference
+NOT_IMPORTED = {"gone": "ist beim Kanal nicht mehr abrufbar (gelöscht oder abgelaufen).",
+                "not_image": "ist kein Foto im Format JPEG, PNG oder WebP und wird hier nicht angezeigt.",
+                "too_large": "ist größer als 5 MB und wird hier nicht angezeigt."}
+
+
+def _channel_name(case: Case, item: Attachment) -> str:
+    channel = "telegram" if (item.external_ref or "").startswith("telegram:") else case.channel
+    return CHANNEL_MEDIA.get(channel, channel or "unbekannt")
+
+
+def not_loaded(case: Case, item: Attachment) -> str:
+    """The sentence for a channel's photo the gateway could not deliver just now."""
+    return (f"Foto aus {_channel_name(case, item)} konnte gerade nicht geladen werden; "
+            "bitte später erneut öffnen.")
+
+
+def _attachment(case: Case, number: int, item: Attachment) -> str:
     if item.data is None:
-        channel = (item.external_ref or "").split(":", 1)[0]
-        return (f"<li>Foto {number}: im Kanal {e(CHANNEL_MEDIA.get(channel, channel or 'unbekannt'))} "
-                "gesendet, hier nicht gespeichert</li>")
-    url = f"/console/cases/{e(reference)}/media/{e(item.id)}"
+        if item.import_error is None and item.external_ref:  # opening the page just tried once more
+            return f'<li role="status">Foto {number}: {e(not_loaded(case, item))}</li>'
+        reason = NOT_IMPORTED.get(item.import_error or "")
+        if reason:
+            return f"<li>Foto {number} aus {e(_channel_name(case, item))} {reason}</li>"
+        return (f"<li>Foto {number}: im Kanal {e(_channel_name(case, item))} gesendet, "
+                "hier nicht gespeichert</li>")
+    url = f"/console/cases/{e(case.reference)}/media/{e(item.id)}"
     return (f'<li><a href="{url}"><img src="{url}" alt="Foto {number} der Meldung" width="160"></a><br>'
             f'<a href="{url}">Foto {number} öffnen</a> ({e(item.content_type)}, '
             f"{max(1, item.size // 1024)} KB)</li>")

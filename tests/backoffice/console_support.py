@@ -36,7 +36,7 @@ from tests.channels import conftest as _gateway
 
 # the gateway's fixtures, so the console tests can run a real gateway beside the console
 core, http, make_settings, prefix = _gateway.core, _gateway.http, _gateway.make_settings, _gateway.prefix
-rdb, sink, start_gateway = _gateway.rdb, _gateway.sink, _gateway.start_gateway
+rdb, sink, start_gateway, api = _gateway.rdb, _gateway.sink, _gateway.start_gateway, _gateway.api
 
 TOKEN = "case-service-token-for-console-tests"
 PASSWORD = "ein-langes-passwort-1"

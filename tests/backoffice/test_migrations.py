@@ -31,7 +31,7 @@ def test_upgrade_creates_every_table_and_is_idempotent(database_url: str) -> Non
             columns = {column["name"] for column in inspector.get_columns(table.name)}
             assert columns == {column.name for column in table.columns}, table.name
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"
     finally:
         engine.dispose()
 

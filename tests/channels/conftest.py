@@ -28,6 +28,8 @@ from aiohttp import web
 
 from channels.app import create_app, create_internal_app
 from channels.settings import Settings
+from tests.channels.fake_telegram import TOKEN as BOT_TOKEN
+from tests.channels.fake_telegram import FakeBotApi
 from tests.channels.fakes import FakeCore, Sink
 from tests.channels.rasa_pair import rasa_pair  # noqa: F401 - two Rasa servers (publish tests)
 from tests.channels.real_core import (
@@ -65,6 +67,15 @@ async def rdb(prefix: str) -> AsyncIterator[aioredis.Redis]:
 @pytest.fixture
 async def core() -> AsyncIterator[FakeCore]:
     fake = FakeCore(CORE_TOKEN)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """The fake Telegram Bot API for the tests' bot token."""
+    fake = FakeBotApi(BOT_TOKEN)
     await fake.start()
     yield fake
     await fake.stop()
@@ -144,14 +155,15 @@ async def post_message(http: aiohttp.ClientSession, url: str, token: str = CHANN
 async def start_gateway() -> AsyncIterator[Callable[[Settings], Awaitable[Gateway]]]:
     started: list[Gateway] = []
 
-    async def start(settings: Settings) -> Gateway:
+    async def start(settings: Settings, internal_port: int = 0) -> Gateway:
+        """``internal_port``: where a case service started before the gateway expects it (0: any)."""
         public = create_app(settings)
         internal = create_internal_app(settings, public)
         runners = [web.AppRunner(public), web.AppRunner(internal)]
         urls = []
-        for runner in runners:
+        for runner, port in zip(runners, (0, internal_port), strict=True):
             await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
+            site = web.TCPSite(runner, "127.0.0.1", port)
             await site.start()
             urls.append(f"http://127.0.0.1:{runner.addresses[0][1]}")
         gateway = Gateway(public, urls[0], urls[1], runners)

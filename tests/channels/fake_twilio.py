@@ -12,6 +12,12 @@ segment count Twilio would bill, can be told to fail (e.g. 21610 for a
 recipient), and can play Twilio's status callbacks (signed, to the URL given
 in ``StatusCallback``, optionally rewritten like a proxy would).
 
+Inbound media as Twilio serves it: ``GET /2010-04-01/Accounts/{AccountSid}/
+Messages/{MessageSid}/Media/{MediaSid}`` with the same Basic auth (401
+without it, 404 for unknown media), answered with a redirect to a short-lived
+address of the media storage (``/media-store/<key>``, no auth), which serves
+the bytes. :meth:`FakeTwilio.add_media` gives the ``MediaUrl`` of a file.
+
 :func:`signed_form` / :meth:`FakeTwilio.inbound` sign a webhook exactly as
 Twilio does (``RequestValidator.compute_signature`` over the URL and params).
 """
@@ -96,11 +102,23 @@ class FakeTwilio(_Server):
         self.callback_replies: list[int] = []
         self.changed = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.media: dict[str, tuple[bytes, str]] = {}  # media sid -> bytes, the type Twilio names
+        self.media_requests: list[tuple[str, bool]] = []  # (path, with our credentials) of media GETs
+        self._stored: dict[str, str] = {}  # storage key -> media sid
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media}", self._media)
+        app.router.add_get("/media-store/{key}", self._media_store)
         return app
+
+    def add_media(self, data: bytes, content_type: str = "image/jpeg") -> str:
+        """Keep ``data`` as the media of an inbound message; its ``MediaUrl``."""
+        media = "ME" + secrets.token_hex(16)
+        self.media[media] = (data, content_type)
+        message = "MM" + secrets.token_hex(16)
+        return f"{self.url}/2010-04-01/Accounts/{self.account_sid}/Messages/{message}/Media/{media}"
 
     async def stop(self) -> None:
         for task in list(self._tasks):
@@ -159,6 +177,30 @@ class FakeTwilio(_Server):
             "status": status, "subresource_uris": {}, "to": to,
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sent.sid}.json",
         }, status=201)
+
+    # --- inbound media --------------------------------------------------------------------------
+
+    async def _media(self, request: web.Request) -> web.Response:
+        authorised = self._authorised(request)
+        self.media_requests.append((request.path, authorised))
+        if not authorised or request.match_info["sid"] != self.account_sid:
+            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401,
+                                      "more_info": "https://www.twilio.com/docs/errors/20003"}, status=401)
+        media = request.match_info["media"]
+        if media not in self.media:
+            return error_json(20404, 404, "The requested resource was not found")
+        key = secrets.token_urlsafe(16)
+        self._stored[key] = media
+        raise web.HTTPTemporaryRedirect(f"/media-store/{key}")
+
+    async def _media_store(self, request: web.Request) -> web.Response:
+        media = self._stored.get(request.match_info["key"])
+        if media is None or media not in self.media:
+            return web.Response(status=403, text="AccessDenied")
+        if "Authorization" in request.headers:  # the storage must never see the account's credentials
+            return web.Response(status=400, text="credentials sent to the media storage")
+        data, content_type = self.media[media]
+        return web.Response(body=data, content_type=content_type)
 
     async def _report(self, sent: SentMessage, url: str) -> None:
         target = url

@@ -41,6 +41,13 @@ class RealCore:
     log_dir: Path  # actions.log, rasa.log, case-service.log: the processes' stdout and stderr
     case_service_url: str
     case_service_token: str
+    # the internal port the case service expects the gateway on (GATEWAY_NOTIFY_URL): a test whose
+    # gateway listens there lets the case service import channel photos (start_gateway(internal_port=))
+    gateway_internal_port: int = 0
+
+    @property
+    def case_database_url(self) -> str:
+        return f"sqlite:///{self.log_dir / 'cases.db'}"
 
     async def case(self, http: aiohttp.ClientSession, reference: str, conversation: str) -> tuple[int, Any]:
         """The case service's answer to a status lookup of ``reference`` by its conversation."""
@@ -79,6 +86,8 @@ def real_core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealCore]:
 
     processes = st.Stack()
     cases = CaseService(tmp, prefix)
+    gateway_port = st.free_port()
+    cases.env["GATEWAY_NOTIFY_URL"] = f"http://127.0.0.1:{gateway_port}"
     try:
         cases.start()
         action_port, rasa_port = st.free_port(), st.free_port()
@@ -90,7 +99,7 @@ def real_core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealCore]:
         st.start_action_server(processes, action_port, env, tmp / "actions.log")
         st.start_rasa(processes, _model(), rasa_port, token, env, tmp / "rasa.log")
         yield RealCore(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
-                       token, prefix, tmp, cases.url, CASE_TOKEN)
+                       token, prefix, tmp, cases.url, CASE_TOKEN, gateway_port)
     finally:
         processes.stop()
         cases.stop()

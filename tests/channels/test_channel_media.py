@@ -7,7 +7,6 @@ shows when the bot asks (``custom: {"request": ...}``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -35,14 +34,6 @@ def form(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 # --- Telegram ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    fake = FakeBotApi(TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

@@ -1,18 +1,21 @@
 """Telegram conversations end to end: fake Bot API -> gateway -> the real Rasa, action server and
 case service: an FAQ, the greeting's buttons, and a defect report started with a category button
-whose place is a shared location, finished with a reference number the case service knows.
+whose place is a shared location and with a photo, finished with a reference number the case
+service knows - and staff see the photo in the console (imported through the gateway).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 
+from backoffice import db
 from channels.adapters.telegram import texts
 from channels.messages import Channel
 from channels.pseudonym import conversation_id
+from tests.backoffice.console_support import Browser, add_user
+from tests.channels.case_service import jpeg
 from tests.channels.conftest import PSEUDONYM_KEY, Gateway
 from tests.channels.fake_telegram import SECRET, TOKEN, Citizen, FakeBotApi, SentMessage, post_update
 from tests.e2e.answers import answer
@@ -23,19 +26,14 @@ REFERENCE = re.compile(r"Vorgangsnummer: ([A-Z]{2,4}-\d{4}-\d{6}-\d)")
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    fake = FakeBotApi(TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def gateway(real_core, make_settings, start_gateway, api) -> Gateway:
+async def gateway(real_core, make_settings, start_gateway, api, tmp_path) -> Gateway:
+    """On the internal port the real case service knows, with its token: it can import photos."""
     return await start_gateway(make_settings(
         rasa_url=real_core.rasa_url, rasa_token=real_core.token,
         action_server_url=real_core.action_server_url, rasa_timeout_s=60,
-        telegram_bot_token=TOKEN, telegram_webhook_secret=SECRET, telegram_api_base=api.base))
+        telegram_bot_token=TOKEN, telegram_webhook_secret=SECRET, telegram_api_base=api.base,
+        case_service_token=real_core.case_service_token,
+        database_url=f"sqlite:///{tmp_path / 'gateway-cases.db'}"), real_core.gateway_internal_port)
 
 
 async def say(http, gateway: Gateway, api: FakeBotApi, citizen: Citizen, update: dict,
@@ -88,7 +86,8 @@ def button(replies: list[SentMessage], title: str) -> tuple[SentMessage, int]:
     raise AssertionError(f"no button {title!r} in {[m.buttons for m in replies]}")
 
 
-async def test_a_defect_report_with_a_shared_location_gets_a_reference_number(gateway, api, http, real_core):
+async def test_a_defect_report_with_a_location_and_a_photo_reaches_staff_with_the_photo(
+        gateway, api, http, real_core):
     erika = Citizen(api, 4713)
     replies = await say(http, gateway, api, erika, erika.text("Ich möchte einen Schaden melden"))
     assert "Was möchten Sie melden" in "\n".join(m.text for m in replies)
@@ -99,11 +98,16 @@ async def test_a_defect_report_with_a_shared_location_gets_a_reference_number(ga
     assert "Beschreiben Sie den Mangel" in "\n".join(m.text for m in replies)
     replies = await say(http, gateway, api, erika,
                         erika.text("Mehrere Säcke Hausmüll und ein alter Fernseher am Waldweg"))
-    replies = await say(http, gateway, api, erika, erika.press(*button(replies, "Ohne Foto")))
+    button(replies, "Ohne Foto")  # asked for a photo; she sends one by paperclip
+    photo = jpeg(40_000)
+    api.add_file("AgACAgIAAxkBAAIBmuell", photo)
+    replies = await say(http, gateway, api, erika, erika.photo("AgACAgIAAxkBAAIBmuell"))
     assert "Telefonnummer oder E-Mail-Adresse" in "\n".join(m.text for m in replies)
+    assert api.calls_of("getFile") == []  # a file id is resolved only when needed
     replies = await say(http, gateway, api, erika, erika.press(*button(replies, "Ohne Kontakt")))
     summary = "\n".join(m.text for m in replies)
     assert "Art: Wilder Müll" in summary and "Standort 51.21900, 7.63100" in summary
+    assert "Foto: 1 Foto(s)" in summary
 
     replies = await say(http, gateway, api, erika, erika.press(*button(replies, "Ja, absenden")))
     found = REFERENCE.search("\n".join(m.text for m in replies))
@@ -111,4 +115,24 @@ async def test_a_defect_report_with_a_shared_location_gets_a_reference_number(ga
     conversation = conversation_id(PSEUDONYM_KEY.encode(), Channel.TELEGRAM, str(erika.id))
     status, case = await real_core.case(http, found.group(1), conversation)
     assert status == 200 and case["kind"] == "maengelmeldung", case
-    assert len(api.calls_of("answerCallbackQuery")) == 4  # every press answered
+    assert len(api.calls_of("answerCallbackQuery")) == 3  # every press answered
+
+    # staff: the case service imported the photo through the gateway (or does so as the page opens)
+    engine = db.create(real_core.case_database_url)
+    try:
+        add_user(engine, "erika-e2e-staff")
+    finally:
+        engine.dispose()
+    browser = Browser(real_core.case_service_url)
+    try:
+        await browser.login("erika-e2e-staff")
+        status, page = await browser.get(f"/console/cases/{found.group(1)}")
+        assert status == 200 and "Foto aus Telegram konnte" not in page
+        media = re.search(r'<img src="(/console/cases/[^"]+/media/ext_[0-9a-f]+)"', page)
+        assert media, page
+        async with browser.session.get(real_core.case_service_url + media.group(1)) as reply:
+            assert reply.status == 200 and reply.content_type == "image/jpeg"
+            assert await reply.read() == photo
+    finally:
+        await browser.close()
+    assert [c.params["file_id"] for c in api.calls_of("getFile")] == ["AgACAgIAAxkBAAIBmuell"]

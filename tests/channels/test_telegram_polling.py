@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -19,14 +18,6 @@ from channels.messages import Channel
 from channels.telegram_cli import delete_webhook, main, set_commands, set_webhook, webhook_info
 from tests.channels.conftest import CORE_TOKEN, PSEUDONYM_KEY, REDIS_URL, ROOT, Gateway, entries_added
 from tests.channels.fake_telegram import SECRET, TOKEN, Citizen, FakeBotApi, Webhook, post_update
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    fake = FakeBotApi(TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

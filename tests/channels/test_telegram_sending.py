@@ -6,7 +6,6 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -24,14 +23,6 @@ from tests.channels.fake_telegram import (
     post_update,
     utf16_len,
 )
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    fake = FakeBotApi(TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 from channels.adapters.telegram import texts
 from channels.adapters.telegram.render import stored_key
 from channels.app import ADAPTERS
-from channels.errors import BadRequest
+from channels.errors import BadRequest, NotFound
 from channels.messages import Channel, Media
 from tests.channels.conftest import PSEUDONYM_KEY, Gateway, entries_added
 from tests.channels.fake_telegram import (
@@ -156,7 +156,7 @@ async def test_a_photo_is_resolved_to_a_download_only_when_asked(gateway, api):
     assert url == f"{api.base}/file/bot{TOKEN}/photos/AgACAgIAAxkBAAIBw2photo.jpg"
     assert await adapter.download_media(media) == b"\xff\xd8jpeg bytes"
     assert [c.params["file_id"] for c in api.calls_of("getFile")] == ["AgACAgIAAxkBAAIBw2photo"] * 2
-    with pytest.raises(BadRequest):
+    with pytest.raises(NotFound):
         await adapter.media_url(Media("telegram:unknown"))
     with pytest.raises(BadRequest):
         await adapter.media_url(Media("https://example.org/a.jpg"))

@@ -46,7 +46,7 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, InvalidToken, TelegramError
 
 from channels import errors, outbox
 from channels.adapter import AdapterDeps, Capabilities, Delivery, RenderContext, WebhookRequest
@@ -287,7 +287,11 @@ class TelegramAdapter:
 
     # --- media -------------------------------------------------------------------------------
 
-    async def _file(self, media: Media) -> File:
+    def owns_media(self, ref: str) -> bool:
+        """Whether ``ref`` names a Telegram file (``telegram:<file_id>``)."""
+        return ref.startswith(wire.FILE_PREFIX)
+
+    async def _file(self, media: Media, max_bytes: int) -> File:
         try:
             file_id = wire.file_id_of(media)
         except ValueError as exc:
@@ -295,32 +299,38 @@ class TelegramAdapter:
         try:
             bot = await self.ready_bot()
             file = await bot.get_file(file_id)
-        except BadRequest as exc:
-            raise errors.BadRequest("Telegram does not know this file") from exc
+        except BadRequest as exc:  # "invalid file_id": never ours, or gone from Telegram's servers
+            raise errors.NotFound("Telegram does not know this file") from exc
         except TelegramError as exc:
             raise errors.Unavailable(f"telegram getFile failed: {type(exc).__name__}") from exc
         if not file.file_path:
-            raise errors.BadRequest("Telegram gave no file path")
-        if file.file_size is not None and file.file_size > MAX_DOWNLOAD_BYTES:
-            raise errors.BadRequest("file larger than the Bot API serves")
+            raise errors.NotFound("Telegram gave no file path")
+        if file.file_size is not None and file.file_size > max_bytes:
+            raise errors.PayloadTooLarge(f"file larger than {max_bytes} bytes")
         return file
 
     async def media_url(self, media: Media) -> str:
         """The download URL of a Telegram file (``getFile``), resolved only when really needed.
 
         The URL contains the bot token: download on the server with it, never log, store
-        or show it. ``BadRequest`` for a media item that is not a Telegram file or that
-        Telegram does not know; ``Unavailable`` if Telegram cannot be reached.
+        or show it. ``BadRequest`` for a media item that is not a Telegram file, ``NotFound``
+        for one Telegram does not know; ``Unavailable`` if Telegram cannot be reached.
         """
-        return str((await self._file(media)).file_path)
+        return str((await self._file(media, MAX_DOWNLOAD_BYTES)).file_path)
 
-    async def download_media(self, media: Media) -> bytes:
-        """The bytes of a Telegram file (e.g. the photo of a service request)."""
-        file = await self._file(media)
+    async def download_media(self, media: Media, max_bytes: int = MAX_DOWNLOAD_BYTES) -> bytes:
+        """The bytes of a Telegram file (e.g. the photo of a service request), at most ``max_bytes``
+        (``PayloadTooLarge`` beyond: checked on getFile's size before anything is downloaded)."""
+        file = await self._file(media, max_bytes)
         try:
-            return bytes(await file.download_as_bytearray())
+            data = bytes(await file.download_as_bytearray())
+        except InvalidToken as exc:  # the token just worked for getFile: a 404, the file path expired
+            raise errors.NotFound("Telegram file no longer available") from exc
         except TelegramError as exc:
             raise errors.Unavailable(f"telegram file download failed: {type(exc).__name__}") from exc
+        if len(data) > max_bytes:
+            raise errors.PayloadTooLarge(f"file larger than {max_bytes} bytes")
+        return data
 
     async def close(self) -> None:
         await cancel_until_done(*self._tasks)

@@ -25,7 +25,8 @@ Decisions, and why:
 * A photo is kept as :class:`Media` whose URL is ``telegram:<file_id>`` (of
   the largest size; the caption becomes the text): the download URL contains
   the bot token, so it is resolved only when the file is really needed
-  (``TelegramAdapter.media_url``). A picture sent uncompressed as a file counts
+  (``TelegramAdapter.download_media``, when the case service imports the photo
+  through ``GET /internal/v1/media``). A picture sent uncompressed as a file counts
   as a photo when it is JPEG, PNG or WebP, the types the case service keeps.
 * Commands become texts the content editors' topics answer (``/loeschen`` ->
   "Meine Daten löschen"), so their answers stay editable in ``nlu_data/``.

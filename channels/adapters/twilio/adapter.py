@@ -32,12 +32,13 @@ from twilio.request_validator import RequestValidator
 from channels.adapter import AdapterDeps, Capabilities, Delivery, RenderContext, WebhookRequest
 from channels.adapters.twilio.client import RecipientUnsubscribed, TwilioMessages
 from channels.adapters.twilio.inbound import WHATSAPP_PREFIX, form_params, parse_message, signature_valid
+from channels.adapters.twilio.media import TwilioMedia
 from channels.adapters.twilio.render import BodyKind, render_sms, render_whatsapp
 from channels.adapters.twilio.sms_text import MAX_BODY_CHARS
 from channels.adapters.twilio.state import DeliveryStatus, TwilioState
 from channels.adapters.twilio.webhooks import TwilioWebhooks
 from channels.errors import DeliveryError, Unauthenticated, describe
-from channels.messages import Channel, InboundMessage, Outbound, Response
+from channels.messages import Channel, InboundMessage, Media, Outbound, Response
 from channels.metrics import Metrics
 from channels.settings import Settings
 
@@ -84,6 +85,7 @@ class TwilioAdapter:
         self._validator = RequestValidator(token)
         self._account_sid = settings.twilio_account_sid or ""
         self._messages = TwilioMessages(settings)
+        self._media = TwilioMedia(lambda: deps.http, settings.twilio_api_base, self._account_sid, token)
         self.state = TwilioState(deps.redis, deps.keys.prefix, settings)
         self.metrics = Metrics()  # replaced by the process's metrics in routes()
         self.enabled = frozenset(c for c, on in ((Channel.SMS, sms_enabled(settings)),
@@ -188,6 +190,16 @@ class TwilioAdapter:
         if not content:
             raise DeliveryError("empty message", retryable=False)
         return content
+
+    # --- media ----------------------------------------------------------------------------------
+
+    def owns_media(self, ref: str) -> bool:
+        """Whether ``ref`` is a URL under TWILIO_API_BASE (an inbound ``MediaUrl``)."""
+        return self._media.owns(ref)
+
+    async def download_media(self, media: Media, max_bytes: int) -> bytes:
+        """The bytes of a photo the citizen sent (``media.py``: only our account's media URLs)."""
+        return await self._media.download(media.url, max_bytes)
 
     # --- lifetime ------------------------------------------------------------------------------
 

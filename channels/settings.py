@@ -151,6 +151,11 @@ class Settings(BaseSettings):
     # webhooks never waits behind turn processing, which is queued durably anyway.
     gateway_worker_processes: int = Field(1, ge=0, le=64)
     gateway_worker_nice: int = Field(10, ge=0, le=19)
+    # Linux: the worker processes also run under SCHED_IDLE, so a webhook arriving always preempts
+    # turn processing at once (niceness alone left the acknowledgement p99 at 23-110 ms under
+    # make bench-gateway's load, SCHED_IDLE 11-19 ms). Turns then get only the CPU nothing else
+    # wants: switch it off where other work keeps every core of the host busy for long.
+    gateway_worker_sched_idle: bool = True
     gateway_lease_ttl_ms: int = Field(15_000, ge=300, le=600_000)
     gateway_dedupe_ttl_s: int = Field(3 * 24 * 3600, ge=60)
     gateway_offer_ttl_s: int = Field(30 * 24 * 3600, ge=60)

@@ -61,6 +61,8 @@ def main() -> int:
     logmask.configure(settings.gateway_log_level)
     if settings.gateway_worker_nice:
         os.nice(settings.gateway_worker_nice)
+    if settings.gateway_worker_sched_idle and hasattr(os, "SCHED_IDLE"):  # Linux only
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     # the supervisor's pid comes from the environment: it may die before we could ask for our parent
     supervisor = os.environ.get("GATEWAY_SUPERVISOR_PID")
     eventloop.run(serve(settings, int(supervisor) if supervisor and supervisor.isdigit() else None))

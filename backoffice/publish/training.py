@@ -46,9 +46,10 @@ async def run_step(name: str, command: list[str], log_file: Path, on_line: OnLin
                    env: dict[str, str] | None = None) -> list[str]:
     """Run ``command`` (stderr into stdout); every line and every progress-bar redraw
     goes to ``on_line`` and the log file. Returns the output's lines."""
+    # at the lowest priority: training must not take the CPU from live answers (Rasa, the gateway)
     process = await asyncio.create_subprocess_exec(
-        *command, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        start_new_session=True)
+        "nice", "-n", "19", *command, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT, start_new_session=True)
     assert process.stdout is not None
     lines: list[str] = []
     buffer = ""

@@ -58,11 +58,15 @@ async def test_workers_run_at_lower_priority_and_report_into_metrics(spawn, http
     await process.ready(http)
     workers = await _workers(process, 2)
     for _ in range(100):  # a worker lowers its priority first thing after reading its settings
-        if [_nice(pid) for pid in workers] == [7, 7]:
+        if ([_nice(pid) for pid in workers] == [7, 7]
+                and [os.sched_getscheduler(pid) for pid in workers] == [os.SCHED_IDLE] * 2):
             break
         await asyncio.sleep(0.1)
     assert [_nice(pid) for pid in workers] == [7, 7]
     assert _nice(process.process.pid) == 0
+    # and under SCHED_IDLE: a webhook preempts turn processing at once
+    assert [os.sched_getscheduler(pid) for pid in workers] == [os.SCHED_IDLE] * 2
+    assert os.sched_getscheduler(process.process.pid) == os.SCHED_OTHER
     assert (await post_message(http, process.url, user="u1", id="m1", text="Hallo"))[0] == 200
     await sink.wait_for(lambda: len(sink.deliveries) == 2, timeout=20)
     # delivered by a worker process, counted in the web process' /metrics
@@ -112,3 +116,16 @@ async def test_workers_exit_when_the_gateway_process_dies(spawn, http) -> None:
             break
         await asyncio.sleep(0.1)
     assert _gone(worker)
+
+
+async def test_workers_keep_the_normal_policy_when_sched_idle_is_off(spawn, http) -> None:
+    process = spawn(gateway_worker_processes=1, gateway_worker_nice=5, gateway_worker_sched_idle=False,
+                    gateway_partitions=4)
+    await process.ready(http)
+    [worker] = await _workers(process, 1)
+    for _ in range(100):
+        if _nice(worker) == 5:
+            break
+        await asyncio.sleep(0.1)
+    assert _nice(worker) == 5
+    assert os.sched_getscheduler(worker) == os.SCHED_OTHER

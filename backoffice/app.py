@@ -44,10 +44,13 @@ APPOINTMENTS = web.AppKey("backoffice_appointments", Appointments)
 async def housekeeping_once(service: CaseService, appointments: Appointments,
                             retention: Retention | None = None) -> None:
     """Expire unclaimed uploads and old unanswered questions, send due appointment reminders,
-    anonymise cases past retention."""
+    import channel photos left pending, anonymise cases past retention."""
     sent = await appointments.send_reminders()
     if sent:
         log.info("sent %d appointment reminders", sent)
+    imported = await service.media.import_pending()
+    if imported:
+        log.info("imported the pending photos of %d cases", imported)
     now = service.clock()
     ttl = timedelta(hours=service.settings.media_ttl_h)
     expired = await service.db.run(lambda s: media.expire_unattached(s, now, ttl))

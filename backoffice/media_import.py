@@ -7,7 +7,8 @@ the gateway (``GET {GATEWAY_NOTIFY_URL}/internal/v1/media?ref=...``, bearer
 CASE_SERVICE_TOKEN, CONTRACT.md) for the bytes and stores them in the
 attachment, which keeps its reference. When the gateway or the channel
 cannot be reached, the photo stays pending and is tried again when staff open
-the case or the photo - nothing is lost, nothing is asked for before it is
+the case or the photo, and by the case service's housekeeping (every
+``REMINDER_INTERVAL_S``) - nothing is lost, nothing is asked for before it is
 needed. What the gateway refuses for good (gone at the channel, not an image,
 too large, not a channel's reference) is recorded once in ``import_error`` and
 not asked again. Case creation never waits for any of this.
@@ -49,6 +50,15 @@ def pending(session: Session, case_id: int) -> list[tuple[str, str]]:
     return [(row.id, row.external_ref) for row in rows]
 
 
+def pending_cases(session: Session, limit: int) -> list[int]:
+    """Cases with photos still to be imported, oldest first."""
+    rows = session.execute(select(Attachment.case_id).where(
+        Attachment.case_id.is_not(None), Attachment.data.is_(None), Attachment.external_ref.is_not(None),
+        Attachment.import_error.is_(None)).group_by(Attachment.case_id).order_by(Attachment.case_id)
+        .limit(limit))
+    return [int(row.case_id) for row in rows]
+
+
 def _record(session: Session, attachment_id: str, **values: object) -> None:
     """Only while still pending: a concurrent import (background and page) writes once."""
     session.execute(update(Attachment).where(Attachment.id == attachment_id, Attachment.data.is_(None),
@@ -80,6 +90,18 @@ class MediaImporter:
             outcomes = [(attachment_id, await self._fetch(http, ref)) for attachment_id, ref in items]
         await self._db.run(lambda s: self._store(s, outcomes))
         return all(fetched.data is not None or fetched.error for _, fetched in outcomes)
+
+    async def import_pending(self, limit: int = 20) -> int:
+        """Housekeeping: the photos left pending while the gateway was away; cases completed.
+
+        A round ends at the first case that stays pending (the gateway is still away), so an
+        unreachable gateway costs one short try per round, not one per case."""
+        done = 0
+        for case_id in await self._db.run(lambda s: pending_cases(s, limit)):
+            if not await self.import_case(case_id, ON_DEMAND_TIMEOUT_S):
+                break
+            done += 1
+        return done
 
     async def _fetch(self, http: aiohttp.ClientSession, ref: str) -> Fetched:
         headers = {"Authorization": f"Bearer {self._token}"}

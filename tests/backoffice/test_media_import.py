@@ -1,6 +1,6 @@
 """Channel photos imported into the case: the case service asks the real gateway, which fetches them from
 the fake Telegram Bot API; staff see them in the console. Without the gateway the case is created all the
-same, and opening the case or the photo later imports it.
+same, and opening the case or the photo later imports it, or else the next housekeeping round.
 
 SQLite, and PostgreSQL when it is reachable (skipped with the reason otherwise).
 """
@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from backoffice import db, media_import
+from backoffice.app import housekeeping_once
+from backoffice.appointments import Appointments
 from backoffice.models import Attachment
 from tests.backoffice.console_support import TOKEN, ConsoleServer, add_user
 from tests.backoffice.test_api_cases import body as case_body
@@ -108,6 +110,25 @@ async def test_with_the_gateway_down_the_case_is_created_and_opening_it_later_im
     assert all(row[1] is not None for row in attachments(engine))  # the page's other photo with it
     status, page = await browser.get(f"/console/cases/{ref}")
     assert f'<img src="/console/cases/{ref}/media/{second}"' in page and NOT_NOW not in page
+
+
+async def test_housekeeping_imports_what_was_left_pending_without_anyone_opening_the_case(
+        start_telegram_gateway, start_console, api, engine, rdb) -> None:
+    photo = jpeg(2000)
+    api.add_file(FILE_ID, photo)
+    port = free_port()  # the gateway is away when the case is created
+    server = await start_console(notify_url=f"http://127.0.0.1:{port}", extend=_with_case_api)
+    await create_case(server, [f"telegram:{FILE_ID}"])
+    service = server.console.cases
+    await service.drain()
+    assert await service.media.import_pending() == 0  # still away: the round ends quietly
+    assert [row[1] for row in attachments(engine)] == [None]
+
+    await start_telegram_gateway(port)
+    await housekeeping_once(service, Appointments(service, rdb))
+    assert [row[1:4] for row in attachments(engine)] == [(photo, "image/jpeg", len(photo))]
+    assert await service.media.import_pending() == 0  # nothing pending any more
+    assert len(api.calls_of("getFile")) == 1
 
 
 async def test_what_the_gateway_refuses_for_good_is_recorded_once_and_not_asked_again(

@@ -96,7 +96,8 @@ async def test_harmful_change_is_refused_with_the_figures_and_rollback_restores(
         await page.get_by_role("heading", name="Modell trainieren und veröffentlichen").wait_for()
         assert await page.get_by_role("link", name="Modell").count() == 1
 
-        await page.get_by_role("button", name="Trainieren und veröffentlichen").click()
+        async with page.expect_navigation():  # the form's POST and redirect, before our own reloads
+            await page.get_by_role("button", name="Trainieren und veröffentlichen").click()
         seen = await wait_for_result(page, f"{base}/console/models")
         assert any("Prüfmodell wird trainiert" in line and "Epoche" in line for line in seen) or any(
             "Sprachverständnis wird geprüft" in line for line in seen), seen
@@ -111,7 +112,8 @@ async def test_harmful_change_is_refused_with_the_figures_and_rollback_restores(
         assert after.in_service.name == rasa_pair.model.name  # nothing went into service
         assert not any(settings.publish_models_dir.glob("*.tar.gz"))  # refused before the full training
 
-        await page.get_by_role("button", name="Vorheriges Modell wiederherstellen").click()
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Vorheriges Modell wiederherstellen").click()
         await wait_for_result(page, f"{base}/console/models")
         restored = await page.locator("#h-ergebnis + p").inner_text()
         assert restored == "Das vorherige Modell ist wieder in Betrieb."

@@ -10,14 +10,13 @@ import re
 
 import pytest
 
-from backoffice import db
 from channels.adapters.telegram import texts
 from channels.messages import Channel
 from channels.pseudonym import conversation_id
-from tests.backoffice.console_support import Browser, add_user
 from tests.channels.case_service import jpeg
 from tests.channels.conftest import PSEUDONYM_KEY, Gateway
 from tests.channels.fake_telegram import SECRET, TOKEN, Citizen, FakeBotApi, SentMessage, post_update
+from tests.channels.staff_view import first_photo
 from tests.e2e.answers import answer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -118,21 +117,7 @@ async def test_a_defect_report_with_a_location_and_a_photo_reaches_staff_with_th
     assert len(api.calls_of("answerCallbackQuery")) == 3  # every press answered
 
     # staff: the case service imported the photo through the gateway (or does so as the page opens)
-    engine = db.create(real_core.case_database_url)
-    try:
-        add_user(engine, "erika-e2e-staff")
-    finally:
-        engine.dispose()
-    browser = Browser(real_core.case_service_url)
-    try:
-        await browser.login("erika-e2e-staff")
-        status, page = await browser.get(f"/console/cases/{found.group(1)}")
-        assert status == 200 and "Foto aus Telegram konnte" not in page
-        media = re.search(r'<img src="(/console/cases/[^"]+/media/ext_[0-9a-f]+)"', page)
-        assert media, page
-        async with browser.session.get(real_core.case_service_url + media.group(1)) as reply:
-            assert reply.status == 200 and reply.content_type == "image/jpeg"
-            assert await reply.read() == photo
-    finally:
-        await browser.close()
+    page, data, content_type = await first_photo(real_core, found.group(1), "erika-e2e-staff")
+    assert "Foto aus Telegram konnte" not in page
+    assert (data, content_type) == (photo, "image/jpeg")
     assert [c.params["file_id"] for c in api.calls_of("getFile")] == ["AgACAgIAAxkBAAIBmuell"]

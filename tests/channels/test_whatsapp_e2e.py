@@ -6,20 +6,16 @@ service imports it through the gateway, which fetches it from Twilio with the ac
 
 from __future__ import annotations
 
-import asyncio
-import re
-
 import aiohttp
 import pytest
 
-from backoffice import db
 from channels.messages import Channel
 from channels.pseudonym import conversation_id
-from tests.backoffice.console_support import Browser, add_user
 from tests.channels import fake_twilio
 from tests.channels.case_service import jpeg
 from tests.channels.conftest import PSEUDONYM_KEY
 from tests.channels.fake_twilio import WHATSAPP_FROM, FakeTwilio, SentMessage, SmsGateway, twilio_settings
+from tests.channels.staff_view import first_photo
 from tests.channels.test_sms_e2e import REFERENCE, menu_number
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -85,27 +81,8 @@ async def test_a_whatsapp_location_and_photo_become_the_cases_place_and_photo(
     status, case = await real_core.case(http, found.group(1), conversation)
     assert status == 200 and case["kind"] == "maengelmeldung", case
 
-    engine = db.create(real_core.case_database_url)
-    try:
-        add_user(engine, "wa-e2e-staff")
-    finally:
-        engine.dispose()
-    browser = Browser(real_core.case_service_url)
-    try:
-        await browser.login("wa-e2e-staff")
-        for _ in range(50):  # the import runs in the background after the case is created
-            status, page = await browser.get(f"/console/cases/{found.group(1)}")
-            if re.search(r'<img src="/console/cases/[^"]+/media/', page):
-                break
-            await asyncio.sleep(0.2)
-        assert status == 200
-        media = re.search(r'<img src="(/console/cases/[^"]+/media/ext_[0-9a-f]+)"', page)
-        assert media, page
-        async with browser.session.get(real_core.case_service_url + media.group(1)) as reply:
-            assert reply.status == 200 and reply.content_type == "image/jpeg"
-            assert await reply.read() == photo
-    finally:
-        await browser.close()
+    _, data, content_type = await first_photo(real_core, found.group(1), "wa-e2e-staff")
+    assert (data, content_type) == (photo, "image/jpeg")
     # fetched from Twilio's API with the account's credentials (the redirect to storage without them)
     assert twilio_api.media_requests
     assert all(with_credentials for _, with_credentials in twilio_api.media_requests)

@@ -133,10 +133,21 @@ class LeaseKeeper:
         candidates = [job for job in self._jobs
                       if job.lease_key not in self._held and self._resting.get(job.lease_key, 0) <= now_s]
         random.shuffle(candidates)  # spread the partitions over the processes
-        wanted = [job for job in candidates if job.balanced][: max(0, free)]
+        balanced = [job for job in candidates if job.balanced]
+        if free > 0 and balanced:  # only free leases: a pick among held ones would leave free ones idle
+            balanced = await self._unheld(balanced)
+        wanted = balanced[: max(0, free)]
         wanted += [job for job in candidates if not job.balanced]
         await self._acquire(wanted)
         self._metrics.partitions_held.set(sum(1 for h in self._held.values() if h.job.balanced))
+
+    async def _unheld(self, jobs: list[Job]) -> list[Job]:
+        """The jobs whose lease nobody holds right now (taking them can still lose a race)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for job in jobs:
+                pipe.exists(job.lease_key)
+            held = await pipe.execute()
+        return [job for job, exists in zip(jobs, held, strict=True) if not exists]
 
     async def _acquire(self, wanted: list[Job]) -> None:
         if not wanted:

@@ -124,6 +124,23 @@ async def test_partitions_are_shared_fairly_and_handed_over(rdb, prefix, running
     assert not set(first.held) & set(second.held)
 
 
+async def test_a_joining_process_takes_its_share_of_the_handed_back_partitions_at_once(
+        rdb, prefix, running) -> None:
+    """It picks among the leases nobody holds: a random pick among all it lacks would mostly hit the
+    ones the first process keeps, and the last free partitions would wait many ticks, unworked."""
+    keys = Keys(prefix)
+    first = _keeper(rdb, prefix, "first", _jobs(keys, 64))
+    running(first)
+    await _until(lambda: len(first.held) == 64)
+    second = _keeper(rdb, prefix, "second", _jobs(keys, 64))
+    running(second)
+    await _until(lambda: len(first.held) == 32)  # handed back
+    handed_back = time.monotonic()
+    await _until(lambda: len(second.held) == 32)
+    assert time.monotonic() - handed_back < 1.5 * TTL_MS / 1000  # about one tick, not dozens
+    assert not set(first.held) & set(second.held)
+
+
 async def test_shutdown_releases_leases_at_once(rdb, prefix, running) -> None:
     keys = Keys(prefix)
     keeper = _keeper(rdb, prefix, "a", _jobs(keys, 3))

@@ -113,13 +113,19 @@ async def test_a_job_stopped_by_a_redis_outage_is_taken_up_at_once_a_failed_one_
     assert starts["bug"][1] - starts["bug"][0] >= TTL_MS / 1000 * 0.95
 
 
-async def test_partitions_are_shared_fairly_and_handed_over(rdb, prefix, running) -> None:
+async def _second_joins(rdb, prefix: str, running, partitions: int) -> tuple[LeaseKeeper, LeaseKeeper]:
+    """A first process holding every partition, and a second one just started beside it."""
     keys = Keys(prefix)
-    first = _keeper(rdb, prefix, "first", _jobs(keys, 8))
+    first = _keeper(rdb, prefix, "first", _jobs(keys, partitions))
     running(first)
-    await _until(lambda: len(first.held) == 8)
-    second = _keeper(rdb, prefix, "second", _jobs(keys, 8))
+    await _until(lambda: len(first.held) == partitions)
+    second = _keeper(rdb, prefix, "second", _jobs(keys, partitions))
     running(second)
+    return first, second
+
+
+async def test_partitions_are_shared_fairly_and_handed_over(rdb, prefix, running) -> None:
+    first, second = await _second_joins(rdb, prefix, running, 8)
     await _until(lambda: (len(first.held), len(second.held)) == (4, 4))
     assert not set(first.held) & set(second.held)
 
@@ -128,12 +134,7 @@ async def test_a_joining_process_takes_its_share_of_the_handed_back_partitions_a
         rdb, prefix, running) -> None:
     """It picks among the leases nobody holds: a random pick among all it lacks would mostly hit the
     ones the first process keeps, and the last free partitions would wait many ticks, unworked."""
-    keys = Keys(prefix)
-    first = _keeper(rdb, prefix, "first", _jobs(keys, 64))
-    running(first)
-    await _until(lambda: len(first.held) == 64)
-    second = _keeper(rdb, prefix, "second", _jobs(keys, 64))
-    running(second)
+    first, second = await _second_joins(rdb, prefix, running, 64)
     await _until(lambda: len(first.held) == 32)  # handed back
     handed_back = time.monotonic()
     await _until(lambda: len(second.held) == 32)

@@ -13,7 +13,6 @@ import uuid
 from urllib.parse import urlparse
 
 import pytest
-import redis
 from rasa.core.tracker_store import FailSafeTrackerStore, RedisTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
@@ -59,11 +58,7 @@ async def test_strict_store_raises_on_an_outage_for_reads_and_writes() -> None:
 
 
 async def test_strict_store_reads_and_writes_normally_while_redis_answers() -> None:
-    url = urlparse(REDIS_URL)
-    try:
-        redis.Redis(host=url.hostname, port=url.port or 6379, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
+    url = urlparse(REDIS_URL)  # the machine's Redis, as every other test that needs one
     store = strict(_store(url.port or 6379, host=url.hostname or "127.0.0.1"))
     await store.save(_tracker("c2"))
     again = await store.retrieve("c2")
